@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Installs and builds everything the end-to-end tests need (`npm run tools`).
+#
+#   Debian packages (installed only when missing):
+#     etcd-server      etcd 3.4, the apiserver's storage
+#     docker-registry  Docker Distribution 2.8, the local OCI registry (we run it
+#                      ourselves with our own config: scripts/registry-up.sh)
+#     skopeo           pulls/pushes images without a container runtime
+#     apache2-utils    htpasswd -B (bcrypt) for the registry's auth file
+#     openssl jq curl
+#   Built from the Go module proxy, cached OUTSIDE the clone:
+#     kube-apiserver, kube-controller-manager, kubectl  (tools/k8s wrapper module)
+#     helm                                              (go install helm.sh/helm/v3)
+#
+# Layout:
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kubectl}
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/helm-<v>/bin/helm
+#   <repo>/.tools/bin/*  symlinks to the above and to the Debian binaries (gitignored)
+#   <repo>/.tools/env    `source` it, or just prepend <repo>/.tools/bin to PATH
+#
+# Each cache dir holds a .stamp with a hash of its inputs (go.mod, go.sum, Go
+# version, flags); a mismatch rebuilds. A cached run takes a couple of seconds.
+#
+# First build on this machine (2 cores, 24 GiB, Go 1.26, empty Go caches):
+#   kubernetes (kube-apiserver + kube-controller-manager + kubectl): ~FIRST_K8S minutes
+#   helm: ~FIRST_HELM minutes
+# Cached run: ~CACHED seconds.
+#
+# Environment: ECR_ANYWHERE_SKIP_KCM=1 skips kube-controller-manager (the
+# cluster then runs without it, see scripts/cluster-up.sh).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere"
+BIN="$ROOT/.tools/bin"
+K8S_MOD="$ROOT/tools/k8s"
+HELM_VERSION="v3.22.0"
+
+log() { printf '[tools] %s\n' "$*"; }
+die() { printf '[tools] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BIN" "$CACHE"
+start_all=$SECONDS
+
+# ---------------------------------------------------------------- Debian packages
+# command -> package
+declare -A APT_PKGS=(
+  [etcd]=etcd-server
+  [docker-registry]=docker-registry
+  [skopeo]=skopeo
+  [htpasswd]=apache2-utils
+  [openssl]=openssl
+  [jq]=jq
+  [curl]=curl
+)
+missing=()
+for cmd in "${!APT_PKGS[@]}"; do
+  if [[ -x "/usr/bin/$cmd" ]] || command -v "$cmd" >/dev/null 2>&1; then
+    log "$cmd: installed ($(command -v "$cmd" || echo "/usr/bin/$cmd"))"
+  else
+    missing+=("${APT_PKGS[$cmd]}")
+  fi
+done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || die "apt-get not found; install manually: ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then command -v sudo >/dev/null && SUDO="sudo -n" || die "need root for apt-get"; fi
+  log "apt-get install ${missing[*]}"
+  # Keep apt from starting the packaged etcd / docker-registry services: we run
+  # our own instances on random loopback ports. policy-rc.d exit 101 = "don't".
+  created_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  if [[ -n "$created_policy" ]]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  # If a service manager started them anyway, stop and disable them (best effort).
+  for svc in etcd docker-registry; do
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      log "stopping packaged service $svc"
+      $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    fi
+  done
+fi
+for cmd in etcd docker-registry skopeo htpasswd openssl jq curl; do
+  p="$(command -v "$cmd" || true)"
+  [[ -n "$p" ]] || die "$cmd still missing after apt-get"
+  ln -sfn "$p" "$BIN/$cmd"
+done
+log "etcd $(etcd --version 2>/dev/null | awk '/etcd Version/{print $3}'), $(docker-registry --version 2>/dev/null | awk '{print $1, $3}'), $(skopeo --version)"
+
+# ---------------------------------------------------------------- Go builds
+command -v go >/dev/null || die "go not found (Go >= 1.23 is needed; helm $HELM_VERSION needs Go >= 1.26)"
+GO_VERSION="$(go env GOVERSION)"
+# -mod=readonly (the default): a build never rewrites tools/k8s/go.mod or go.sum.
+export GOFLAGS="${GOFLAGS:-} -mod=readonly"
+export CGO_ENABLED=0
+# Never let a go.mod directive trigger a toolchain download.
+export GOTOOLCHAIN=local
+
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+K8S_VERSION="$(awk '$1=="require" && $2=="k8s.io/kubernetes" {print $3}' "$K8S_MOD/go.mod")"
+[[ "$K8S_VERSION" =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "cannot read k8s.io/kubernetes version from $K8S_MOD/go.mod"
+K8S_MINOR="${BASH_REMATCH[1]}"
+# The apiserver and kubectl report this version (Helm's kubeVersion checks read it).
+K8S_LDFLAGS="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  K8S_LDFLAGS+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$K8S_MINOR"
+  K8S_LDFLAGS+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+K8S_CMDS=(kube-apiserver kubectl)
+[[ "${ECR_ANYWHERE_SKIP_KCM:-}" == 1 ]] || K8S_CMDS+=(kube-controller-manager)
+
+K8S_DIR="$CACHE/kubernetes-$K8S_VERSION"
+K8S_STAMP="$(printf '%s\n%s\n%s\n' "$GO_VERSION" "$K8S_LDFLAGS" "$(hash_of "$K8S_MOD/go.mod" "$K8S_MOD/go.sum")")"
+k8s_missing=()
+if [[ "$(cat "$K8S_DIR/.stamp" 2>/dev/null)" != "$K8S_STAMP" ]]; then
+  rm -rf "$K8S_DIR/bin"
+  k8s_missing=("${K8S_CMDS[@]}")
+else
+  for c in "${K8S_CMDS[@]}"; do [[ -x "$K8S_DIR/bin/$c" ]] || k8s_missing+=("$c"); done
+fi
+if ((${#k8s_missing[@]})); then
+  log "kubernetes $K8S_VERSION: building ${k8s_missing[*]} (this takes ~FIRST_K8S minutes the first time on 2 cores; later builds reuse Go's caches)"
+  t0=$SECONDS
+  mkdir -p "$K8S_DIR/bin"
+  tmp="$(mktemp -d "$K8S_DIR/.build.XXXXXX")"
+  pkgs=()
+  for c in "${k8s_missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  (cd "$K8S_MOD" && go build -trimpath -ldflags "$K8S_LDFLAGS" -o "$tmp/" "${pkgs[@]}")
+  for c in "${k8s_missing[@]}"; do mv -f "$tmp/$c" "$K8S_DIR/bin/$c"; done
+  rmdir "$tmp"
+  printf '%s' "$K8S_STAMP" >"$K8S_DIR/.stamp"
+  log "kubernetes $K8S_VERSION: built in $((SECONDS - t0)) s"
+else
+  log "kubernetes $K8S_VERSION: cached ($K8S_DIR)"
+fi
+for c in "${K8S_CMDS[@]}"; do ln -sfn "$K8S_DIR/bin/$c" "$BIN/$c"; done
+
+HELM_DIR="$CACHE/helm-$HELM_VERSION"
+HELM_LDFLAGS="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+HELM_STAMP="$(printf '%s\n%s\n' "$GO_VERSION" "$HELM_LDFLAGS")"
+if [[ "$(cat "$HELM_DIR/.stamp" 2>/dev/null)" != "$HELM_STAMP" || ! -x "$HELM_DIR/bin/helm" ]]; then
+  log "helm $HELM_VERSION: building (this takes ~FIRST_HELM minutes the first time on 2 cores)"
+  t0=$SECONDS
+  mkdir -p "$HELM_DIR"
+  rm -f "$HELM_DIR/.stamp"
+  # go install @version ignores the surrounding module; run it from a neutral dir.
+  (cd "$HELM_DIR" && GOFLAGS= GOBIN="$HELM_DIR/bin" go install -trimpath -ldflags "$HELM_LDFLAGS" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+  printf '%s' "$HELM_STAMP" >"$HELM_DIR/.stamp"
+  log "helm $HELM_VERSION: built in $((SECONDS - t0)) s"
+else
+  log "helm $HELM_VERSION: cached ($HELM_DIR)"
+fi
+ln -sfn "$HELM_DIR/bin/helm" "$BIN/helm"
+
+# ---------------------------------------------------------------- env file
+cat >"$ROOT/.tools/env" <<EOF
+# Generated by scripts/tools.sh. Source it: . .tools/env
+export PATH="$BIN:\$PATH"
+export ECR_ANYWHERE_K8S_VERSION="$K8S_VERSION"
+export ECR_ANYWHERE_HELM_VERSION="$HELM_VERSION"
+EOF
+
+log "versions: kube-apiserver $("$BIN/kube-apiserver" --version 2>/dev/null | awk '{print $2}'), kubectl $("$BIN/kubectl" version --client -o json 2>/dev/null | jq -r .clientVersion.gitVersion), helm $("$BIN/helm" version --short 2>/dev/null)"
+log "done in $((SECONDS - start_all)) s: $BIN (PATH snippet: $ROOT/.tools/env)"

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The single entry point: `ecr-anywhere webhook | refresh | status`.
+import { EcrAnywhereError } from './common/errors.js';
+import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
+import { runWebhook } from './webhook/main.js';
+
+const USAGE = `Usage: ecr-anywhere <command> [options]
+
+Commands:
+  webhook   serve the mutating admission webhook (POST /sync over TLS)
+  refresh   refresh the managed Secrets whose ECR credentials are stale (the CronJob)
+  status    show managed Secrets, their registries and time to expiry
+
+Run 'ecr-anywhere <command> --help' for the options of a command.`;
+
+type Command = (argv: readonly string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { usage: string; run: Command }> = {
+  webhook: {
+    usage: WEBHOOK_USAGE,
+    run: async (argv) => {
+      await runWebhook(parseWebhookConfig(argv, process.env));
+      return 0;
+    },
+  },
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`ecr-anywhere: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const isConfig = error instanceof EcrAnywhereError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ecr-anywhere: ${message}\n`);
+    process.exitCode = isConfig ? 2 : 1;
+  },
+);

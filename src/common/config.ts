@@ -1,0 +1,54 @@
+// Shared pieces of configuration parsing: every setting is a flag, most also an environment variable, and a
+// bad value stops the program with a message naming the setting.
+import { EcrAnywhereError, ErrorCodes } from './errors.js';
+import { isLogLevel, type LevelWithSilent } from './logger.js';
+import { parseDuration } from './time.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function configError(message: string): EcrAnywhereError {
+  return new EcrAnywhereError(ErrorCodes.CONFIG, message);
+}
+
+/** The flag's value if given, else the environment variable's, else undefined. Empty strings count as unset. */
+export function pick(flag: string | undefined, env: Env, envName: string | undefined): string | undefined {
+  if (flag !== undefined && flag !== '') return flag;
+  const fromEnv = envName ? env[envName] : undefined;
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+export function parsePort(value: string | undefined, setting: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw configError(`${setting} must be a port number (0-65535), got "${value}"`);
+  return port;
+}
+
+export function parsePositiveInt(value: string | undefined, setting: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw configError(`${setting} must be a whole number ≥ 1, got "${value}"`);
+  return number;
+}
+
+export function parseDurationSetting(value: string | undefined, setting: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw configError(`${setting} must be a duration such as 6h, 90m or 30s, got "${value}"`);
+  return ms;
+}
+
+export function parseLogLevel(value: string | undefined): LevelWithSilent {
+  const level = (value ?? 'info').toLowerCase();
+  if (!isLogLevel(level)) throw configError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${value}"`);
+  return level;
+}
+
+export function awsRegion(flag: string | undefined, env: Env): string {
+  const region = pick(flag, env, 'AWS_REGION') ?? pick(undefined, env, 'AWS_DEFAULT_REGION');
+  if (region === undefined) {
+    throw configError('AWS_REGION is required: the region whose ECR registry is the default (e.g. us-east-1)');
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw configError(`AWS_REGION "${region}" is not an AWS region name`);
+  return region;
+}

@@ -1,0 +1,46 @@
+// Every label and annotation name the product reads or writes, defined once.
+// The prefix is the original ECR Anywhere's, so existing manifests keep working unchanged.
+
+export const PREFIX = 'ecr-anywhere.centml.ai';
+
+/** Opt-in label on a Secret: the webhook fills it, the refresher keeps it fresh. */
+export const MANAGED_LABEL = `${PREFIX}/managed`;
+export const MANAGED_LABEL_VALUE = 'true';
+
+/** Opt-in label on a Namespace: the refresher only looks in enabled namespaces. */
+export const NAMESPACE_LABEL = `${PREFIX}/namespace`;
+export const NAMESPACE_LABEL_VALUE = 'enabled';
+
+/** RFC 3339 UTC time at which the earliest injected token expires. */
+export const EXPIRES_AT_ANNOTATION = `${PREFIX}/expires_at`;
+/** RFC 3339 UTC time of the last credential injection. */
+export const UPDATED_AT_ANNOTATION = `${PREFIX}/updated_at`;
+/** Bumped by the refresher: any write makes the API server call the webhook. */
+export const MARKED_FOR_UPDATE_AT_ANNOTATION = `${PREFIX}/marked_for_update_at`;
+/** Comma-separated ECR registry hosts; absent means the default registry of AWS_REGION. */
+export const REGISTRIES_ANNOTATION = `${PREFIX}/registries`;
+
+export const WEBHOOK_NAME = PREFIX;
+export const WEBHOOK_PATH = '/sync';
+
+/** Namespaces the product never mutates, whatever their labels say. */
+export const PROTECTED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public']);
+
+export const DOCKER_CONFIG_JSON_TYPE = 'kubernetes.io/dockerconfigjson';
+export const DOCKER_CONFIG_JSON_KEY = '.dockerconfigjson';
+
+/** The username ECR tokens are issued for. */
+export const ECR_USERNAME = 'AWS';
+
+export const MANAGED_SELECTOR = `${MANAGED_LABEL}=${MANAGED_LABEL_VALUE}`;
+export const ENABLED_NAMESPACE_SELECTOR = `${NAMESPACE_LABEL}=${NAMESPACE_LABEL_VALUE}`;
+
+/** RFC 6901 escaping of one JSON-pointer segment: `~` → `~0`, then `/` → `~1`. */
+export function escapePointerSegment(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** JSON pointer to an annotation, e.g. `/metadata/annotations/ecr-anywhere.centml.ai~1expires_at`. */
+export function annotationPointer(annotation: string): string {
+  return `/metadata/annotations/${escapePointerSegment(annotation)}`;
+}

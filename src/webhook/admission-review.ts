@@ -1,0 +1,82 @@
+// The slice of admission.k8s.io/v1 this webhook reads and writes, and the structural check the HTTP layer runs
+// before any logic sees a review.
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface SecretObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  type?: string;
+  data?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: { group?: string; version?: string; kind?: string };
+  resource?: { group?: string; version?: string; resource?: string };
+  operation?: string;
+  namespace?: string;
+  name?: string;
+  object?: SecretObject | null;
+  oldObject?: SecretObject | null;
+  dryRun?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface AdmissionReview {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  request: AdmissionRequest;
+}
+
+export interface AdmissionStatus {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  status?: AdmissionStatus;
+  warnings?: string[];
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the envelope only; returns what is wrong in words a cluster operator understands. */
+export function validateAdmissionReview(body: unknown): { review: AdmissionReview } | { problem: string } {
+  if (!isObject(body)) return { problem: 'the body is not a JSON object' };
+  if (body.kind !== 'AdmissionReview') return { problem: 'kind must be AdmissionReview' };
+  if (body.apiVersion !== ADMISSION_API_VERSION) {
+    return { problem: `apiVersion must be ${ADMISSION_API_VERSION} (configure admissionReviewVersions: ["v1"])` };
+  }
+  const request = body.request;
+  if (!isObject(request)) return { problem: 'the review has no request' };
+  if (typeof request.uid !== 'string' || request.uid === '') return { problem: 'request.uid is missing' };
+  if (request.object !== undefined && request.object !== null && !isObject(request.object)) {
+    return { problem: 'request.object is not an object' };
+  }
+  return { review: body as unknown as AdmissionReview };
+}

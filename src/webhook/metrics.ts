@@ -1,0 +1,45 @@
+// The webhook's series. Labels carry outcomes and regions only — never names of Secrets or anything secret.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { METRIC_PREFIX } from '../common/metrics.js';
+import type { Clock } from '../common/time.js';
+import type { EcrToken } from './ecr-token.js';
+
+export interface WebhookMetrics {
+  readonly admissions: Counter<'outcome'>;
+  readonly admissionDuration: Histogram<'outcome'>;
+  readonly ecrRequests: Counter<'region' | 'outcome'>;
+}
+
+export function registerWebhookMetrics(registry: Registry, heldTokens: () => readonly EcrToken[], clock: Clock): WebhookMetrics {
+  const admissions = new Counter({
+    name: `${METRIC_PREFIX}admissions_total`,
+    help: 'Admission reviews answered, by outcome (patched, unchanged, skipped, refused, invalid).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const admissionDuration = new Histogram({
+    name: `${METRIC_PREFIX}admission_duration_seconds`,
+    help: 'Time from receiving an admission review to answering it.',
+    labelNames: ['outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const ecrRequests = new Counter({
+    name: `${METRIC_PREFIX}ecr_requests_total`,
+    help: 'ECR GetAuthorizationToken calls, by region and outcome (success, refused, throttled, timeout, unavailable).',
+    labelNames: ['region', 'outcome'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}token_expiry_seconds`,
+    help: 'Seconds until the cached ECR token of each region expires.',
+    labelNames: ['region'],
+    registers: [registry],
+    collect(): void {
+      this.reset();
+      const now = clock().getTime();
+      for (const token of heldTokens()) this.set({ region: token.region }, (token.expiresAt.getTime() - now) / 1000);
+    },
+  });
+  return { admissions, admissionDuration, ecrRequests };
+}

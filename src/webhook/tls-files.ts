@@ -1,0 +1,73 @@
+// Serves whatever certificate is in CERT_FILE/KEY_FILE now. Kubernetes swaps a mounted Secret by renaming a
+// symlinked directory, which file watchers miss; polling the content every few seconds catches every swap.
+// A half-written or mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
+import type { Logger } from '../common/logger.js';
+import type { PemPair } from './certificates.js';
+
+export interface CertificateFilesOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly pollMs: number;
+  readonly logger: Logger;
+  readonly onChange: (pair: PemPair) => void;
+}
+
+export async function readPemPair(certFile: string, keyFile: string): Promise<PemPair> {
+  const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+  createSecureContext({ cert: certPem, key: keyPem }); // throws when the pair is unusable or mismatched
+  return { certPem, keyPem };
+}
+
+function fingerprint(pair: PemPair): string {
+  return createHash('sha256').update(pair.certPem).update('\0').update(pair.keyPem).digest('hex');
+}
+
+export class CertificateFiles {
+  private timer: NodeJS.Timeout | undefined;
+  private current = '';
+  private warned = false;
+
+  constructor(private readonly options: CertificateFilesOptions) {}
+
+  /** Loads the pair once; rejects with a clear message when the files are missing or invalid. */
+  async load(): Promise<PemPair> {
+    try {
+      const pair = await readPemPair(this.options.certFile, this.options.keyFile);
+      this.current = fingerprint(pair);
+      return pair;
+    } catch (error) {
+      throw new Error(
+        `cannot load the TLS certificate from CERT_FILE=${this.options.certFile} and KEY_FILE=${this.options.keyFile}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    let pair: PemPair;
+    try {
+      pair = await readPemPair(this.options.certFile, this.options.keyFile);
+    } catch (error) {
+      if (!this.warned) this.options.logger.warn({ reason: (error as Error).message }, 'certificate files unreadable; still serving the loaded certificate');
+      this.warned = true;
+      return;
+    }
+    this.warned = false;
+    const print = fingerprint(pair);
+    if (print === this.current) return;
+    this.current = print;
+    this.options.onChange(pair);
+    this.options.logger.info({ certFile: this.options.certFile }, 'reloaded the TLS certificate');
+  }
+}

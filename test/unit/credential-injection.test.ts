@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import jsonPatch from 'fast-json-patch';
+import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
+import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
+import type { SecretObject } from '../../src/webhook/admission-review.js';
+import { injectCredentials } from '../../src/webhook/credential-injection.js';
+import type { EcrToken } from '../../src/webhook/ecr-token.js';
+import { decodeDockerConfigOf, managedSecret } from '../support/reviews.js';
+
+const NOW = new Date('2026-11-21T10:00:00Z');
+const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
+const HOST_B = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
+
+function token(region: string, password: string, expiresAt: string): EcrToken {
+  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt) };
+}
+const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
+const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
+
+function apply(secret: SecretObject, tokens: Map<string, EcrToken>, now = NOW): SecretObject {
+  const operations = injectCredentials(secret, tokens, now);
+  return jsonPatch.applyPatch(structuredClone(secret), operations).newDocument;
+}
+
+describe('injectCredentials', () => {
+  it('fills a FAKE Secret with one entry per registry and sets both annotations', () => {
+    const result = apply(managedSecret(), new Map([[HOST_A, tokenA], [HOST_B, tokenB]]));
+    assert.deepEqual(decodeDockerConfigOf(result).auths, { [HOST_A]: ecrAuthEntry('pw-a'), [HOST_B]: ecrAuthEntry('pw-b') });
+    assert.equal(result.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T21:30:00Z', 'earliest expiry');
+    assert.equal(result.metadata?.annotations?.[UPDATED_AT_ANNOTATION], '2026-11-21T10:00:00Z');
+  });
+
+  it('gives a Secret without data a data map', () => {
+    const result = apply(managedSecret({ data: null }), new Map([[HOST_A, tokenA]]));
+    assert.deepEqual(decodeDockerConfigOf(result).auths[HOST_A], ecrAuthEntry('pw-a'));
+  });
+
+  it('keeps other data keys, other registries and other annotations', () => {
+    const existing = { auths: { 'ghcr.io': { auth: 'Z2g6dG9rZW4=' } }, credHelpers: { 'gcr.io': 'gcloud' } };
+    const secret = managedSecret({
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify(existing)).toString('base64'), extra: 'a2VlcA==' },
+      annotations: { [MARKED_FOR_UPDATE_AT_ANNOTATION]: '2026-11-21T09:59:00Z', team: 'payments' },
+    });
+    const result = apply(secret, new Map([[HOST_A, tokenA]]));
+    const config = decodeDockerConfigOf(result);
+    assert.deepEqual(config.auths['ghcr.io'], { auth: 'Z2g6dG9rZW4=' });
+    assert.deepEqual(config.credHelpers, { 'gcr.io': 'gcloud' });
+    assert.equal(result.data?.extra, 'a2VlcA==');
+    assert.equal(result.metadata?.annotations?.team, 'payments');
+    assert.equal(result.metadata?.annotations?.[MARKED_FOR_UPDATE_AT_ANNOTATION], '2026-11-21T09:59:00Z');
+  });
+
+  it('is idempotent: a Secret holding the current tokens gets no operations', () => {
+    const tokens = new Map([[HOST_A, tokenA]]);
+    const once = apply(managedSecret(), tokens);
+    assert.deepEqual(injectCredentials(once, tokens, new Date('2026-11-21T11:00:00Z')), []);
+  });
+
+  it('moves updated_at only when credentials change', () => {
+    const once = apply(managedSecret(), new Map([[HOST_A, tokenA]]));
+    const later = new Date('2026-11-21T12:00:00Z');
+    const renewed = apply(once, new Map([[HOST_A, token('us-east-1', 'pw-a2', '2026-11-22T00:00:00Z')]]), later);
+    assert.equal(renewed.metadata?.annotations?.[UPDATED_AT_ANNOTATION], '2026-11-21T12:00:00Z');
+    assert.equal(renewed.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-22T00:00:00Z');
+  });
+
+  it('repairs a deleted expires_at without touching credentials or updated_at', () => {
+    const once = apply(managedSecret(), new Map([[HOST_A, tokenA]]));
+    delete once.metadata!.annotations![EXPIRES_AT_ANNOTATION];
+    const operations = injectCredentials(once, new Map([[HOST_A, tokenA]]), new Date('2026-11-21T12:00:00Z'));
+    assert.deepEqual(operations, [
+      { op: 'add', path: '/metadata/annotations/ecr-anywhere.centml.ai~1expires_at', value: '2026-11-21T22:00:00Z' },
+    ]);
+  });
+
+  it('escapes annotation names in JSON pointers and adds a missing annotations map', () => {
+    const operations = injectCredentials(managedSecret(), new Map([[HOST_A, tokenA]]), NOW);
+    assert.ok(operations.some((op) => op.op === 'add' && op.path === '/metadata/annotations'));
+    const withAnnotations = managedSecret({ annotations: { other: 'x' } });
+    const paths = injectCredentials(withAnnotations, new Map([[HOST_A, tokenA]]), NOW).map((op) => op.path);
+    assert.ok(paths.includes('/metadata/annotations/ecr-anywhere.centml.ai~1expires_at'), paths.join(' '));
+  });
+
+  it('does not modify the Secret it is given', () => {
+    const secret = managedSecret();
+    const copy = structuredClone(secret);
+    injectCredentials(secret, new Map([[HOST_A, tokenA]]), NOW);
+    assert.deepEqual(secret, copy);
+  });
+});

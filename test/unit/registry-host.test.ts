@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hostOfProxyEndpoint, parseRegistryHost, parseRegistryList } from '../../src/common/registry-host.js';
+
+describe('parseRegistryHost', () => {
+  const valid: Array<[string, { accountId: string; region: string; fips: boolean; host: string }]> = [
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: false, host: '123456789012.dkr.ecr.us-east-1.amazonaws.com' }],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', { accountId: '123456789012', region: 'us-gov-west-1', fips: true, host: '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com' }],
+    ['210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '210987654321', region: 'cn-north-1', fips: false, host: '210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn' }],
+    ['  123456789012.DKR.ECR.EU-CENTRAL-2.amazonaws.com ', { accountId: '123456789012', region: 'eu-central-2', fips: false, host: '123456789012.dkr.ecr.eu-central-2.amazonaws.com' }],
+  ];
+  for (const [entry, expected] of valid) {
+    it(`accepts ${entry.trim()}`, () => assert.deepEqual(parseRegistryHost(entry), expected));
+  }
+
+  const invalid: Array<[string, RegExp]> = [
+    ['12345678901.dkr.ecr.us-east-1.amazonaws.com', /12-digit/],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.org', /12-digit/],
+    ['https://123456789012.dkr.ecr.us-east-1.amazonaws.com', /without scheme/],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com/repo', /without scheme/],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com', /China regions use/],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com.cn', /only China regions/],
+    ['docker.io', /12-digit/],
+    ['123456789012.dkr.ecr..amazonaws.com', /12-digit/],
+  ];
+  for (const [entry, reason] of invalid) {
+    it(`rejects ${entry}`, () => {
+      const result = parseRegistryHost(entry);
+      assert.ok('reason' in result && reason.test(result.reason), JSON.stringify(result));
+    });
+  }
+});
+
+describe('parseRegistryList', () => {
+  it('treats an absent or blank annotation as the default registry (empty list)', () => {
+    assert.deepEqual(parseRegistryList(undefined), { ok: true, registries: [] });
+    assert.deepEqual(parseRegistryList('  '), { ok: true, registries: [] });
+  });
+
+  it('splits on commas, trims, ignores empty items and collapses duplicates', () => {
+    const result = parseRegistryList(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com, 210987654321.dkr.ecr.eu-west-1.amazonaws.com,,123456789012.dkr.ecr.us-east-1.amazonaws.com,',
+    );
+    assert.ok(result.ok);
+    assert.deepEqual(
+      result.registries.map((r) => r.host),
+      ['123456789012.dkr.ecr.us-east-1.amazonaws.com', '210987654321.dkr.ecr.eu-west-1.amazonaws.com'],
+    );
+  });
+
+  it('names the first malformed entry', () => {
+    const result = parseRegistryList('123456789012.dkr.ecr.us-east-1.amazonaws.com, ghcr.io ,quay.io');
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.entry, 'ghcr.io');
+  });
+});
+
+describe('hostOfProxyEndpoint', () => {
+  it('takes the host of the proxy endpoint URL', () => {
+    assert.equal(hostOfProxyEndpoint('https://123456789012.dkr.ecr.us-east-1.amazonaws.com'), '123456789012.dkr.ecr.us-east-1.amazonaws.com');
+    assert.equal(hostOfProxyEndpoint('123456789012.dkr.ecr.us-east-1.amazonaws.com'), '123456789012.dkr.ecr.us-east-1.amazonaws.com');
+  });
+});
