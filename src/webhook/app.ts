@@ -1,7 +1,7 @@
 // The admission endpoint, built by a function that does not listen (Fastify's way): tests drive it with inject().
 // This layer owns HTTP concerns only — content type, size, decoding, uid echo — and hands a checked review to the
 // handler.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -29,13 +29,16 @@ export interface WebhookAppOptions {
 export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   const serverOptions: FastifyServerOptions & { https?: SecureContextOptions } = {
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // One line per admission is written below; Fastify's own per-request lines would only repeat it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: false,
   };
   if (options.tls) serverOptions.https = options.tls;
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
   const { metrics, logger } = options;
+  // Only JSON is an AdmissionReview; Fastify would otherwise accept text/plain bodies as strings.
+  app.removeContentTypeParser('text/plain');
 
   const answerInvalid = (elapsedMs: number, error: EcrAnywhereError): void => {
     metrics.admissions.inc({ outcome: 'invalid' });

@@ -66,6 +66,8 @@ export function issueServingCertificate(
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
+    // Lets TLS clients pick the right CA when a bundle holds an old and a new one during rotation.
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
     {
       name: 'subjectAltName',
       altNames: options.hosts.map((host) => (isIP(host) ? { type: 7, ip: host } : { type: 2, value: host })),
@@ -75,9 +77,14 @@ export function issueServingCertificate(
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem, caPem: ca.certPem, notAfter: cert.validity.notAfter };
 }
 
+/** CA names differ per CA, so bundles that hold two during a rotation never confuse them. */
+export function uniqueCaName(now: Date): string {
+  return `ecr-anywhere-ca@${Math.floor(now.getTime() / 1000)}-${randomBytes(3).toString('hex')}`;
+}
+
 /** A CA and a serving certificate in one step, for running without any certificate configured. */
 export function createSelfSignedServing(options: { hosts: readonly string[]; now: Date; validityDays: number }): ServingCertificate {
-  const ca = createCertificateAuthority({ commonName: 'ecr-anywhere-ca', now: options.now, validityDays: options.validityDays });
+  const ca = createCertificateAuthority({ commonName: uniqueCaName(options.now), now: options.now, validityDays: options.validityDays });
   return issueServingCertificate(ca, options);
 }
 

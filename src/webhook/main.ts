@@ -7,15 +7,11 @@ import type { Server as TlsServer } from 'node:tls';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
 import { systemClock } from '../common/time.js';
-import { buildWebhookApp } from './app.js';
 import { createSelfSignedServing, type PemPair } from './certificates.js';
 import type { WebhookConfig } from './config.js';
-import { createEcrTokenFetcher } from './ecr-adapter.js';
-import { registerWebhookMetrics } from './metrics.js';
+import { composeWebhook } from './compose.js';
 import { buildOpsApp } from './ops-app.js';
-import { createReviewHandler } from './review-handler.js';
 import { CertificateFiles } from './tls-files.js';
-import { TokenCache } from './token-cache.js';
 
 /** Makes a throwaway CA and certificate so a newcomer can run the webhook with no setup at all. */
 async function selfSignedPair(logger: Logger): Promise<PemPair> {
@@ -44,17 +40,14 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
       : undefined;
   const pair = certificateFiles ? await certificateFiles.load() : await selfSignedPair(logger);
 
-  // The expiry gauge reads the cache at scrape time, after it exists; the fetcher reports into the counters.
-  const metrics = registerWebhookMetrics(registry, () => tokenCache.held(), systemClock);
-  const fetchToken = createEcrTokenFetcher({
-    timeoutMs: config.ecrTimeoutMs,
-    maxAttempts: 2,
-    onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
+  const { app } = composeWebhook({
+    awsRegion: config.awsRegion,
+    ecrTimeoutMs: config.ecrTimeoutMs,
+    logger,
+    registry,
+    clock: systemClock,
+    tls: { cert: pair.certPem, key: pair.keyPem },
   });
-  const tokenCache = new TokenCache(fetchToken, systemClock);
-
-  const handler = createReviewHandler({ tokenFor: (region) => tokenCache.get(region), defaultRegion: config.awsRegion, clock: systemClock });
-  const app: FastifyInstance = buildWebhookApp({ handler, logger, metrics, tls: { cert: pair.certPem, key: pair.keyPem } });
   const ops = buildOpsApp({ registry, isReady: () => ready });
 
   await ops.listen({ port: config.opsPort, host: config.host });
