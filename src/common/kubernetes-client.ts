@@ -1,0 +1,67 @@
+// The one place that loads Kubernetes client configuration and turns client errors into our own small type.
+// In a pod it uses the service account; elsewhere KUBECONFIG (or ~/.kube/config) and an optional context.
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeConfigOptions {
+  readonly context?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+}
+
+export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
+  const config = new KubeConfig();
+  if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+  else config.loadFromDefault();
+  if (options.context) {
+    if (!config.getContexts().some((context) => context.name === options.context)) {
+      throw new KubernetesError(0, `context "${options.context}" is not in the kubeconfig`);
+    }
+    config.setCurrentContext(options.context);
+  }
+  if (!config.getCurrentCluster()) {
+    throw new KubernetesError(0, 'no Kubernetes cluster configured: run in a pod, or set KUBECONFIG / --kubeconfig');
+  }
+  return config;
+}
+
+/** A Kubernetes API failure: the HTTP status (0 when the server was not reached) and the server's own message. */
+export class KubernetesError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KubernetesError';
+  }
+
+  get retryable(): boolean {
+    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
+  }
+}
+
+function statusMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    try {
+      return statusMessage(JSON.parse(body));
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
+/**
+ * Maps a client failure to KubernetesError. Only the Status message is kept: the client's own error text embeds
+ * whole response bodies, which we never want in a log.
+ */
+export function toKubernetesError(error: unknown, action: string): KubernetesError {
+  if (error instanceof KubernetesError) return error;
+  if (error instanceof ApiException) {
+    const message = statusMessage(error.body) ?? `HTTP ${error.code}`;
+    return new KubernetesError(error.code, `${action}: ${message}`);
+  }
+  const cause = error as { code?: unknown; message?: unknown };
+  const detail = typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message.slice(0, 200) : 'unknown error';
+  return new KubernetesError(0, `${action}: API server unreachable (${detail})`);
+}
