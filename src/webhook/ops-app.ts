@@ -10,7 +10,7 @@ export interface OpsAppOptions {
 
 export function buildOpsApp(options: OpsAppOptions): FastifyInstance {
   const app = Fastify({ logger: false });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
     options.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
   );

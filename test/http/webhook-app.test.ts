@@ -36,7 +36,8 @@ async function post(body: unknown, headers: Record<string, string> = { 'content-
 function applyResponse(secret: SecretObject, response: AdmissionReviewResponse): SecretObject {
   const patch = response.response.patch;
   if (!patch) return secret;
-  return jsonPatch.applyPatch(structuredClone(secret), JSON.parse(Buffer.from(patch, 'base64').toString('utf8'))).newDocument;
+  const operations = JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as jsonPatch.Operation[];
+  return jsonPatch.applyPatch(structuredClone(secret), operations).newDocument;
 }
 
 before(async () => {

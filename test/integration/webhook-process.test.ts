@@ -110,7 +110,7 @@ describe('ecr-anywhere webhook (process)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     webhook.child.kill('SIGTERM');
     const reply = await inFlight;
-    assert.ok(!(reply instanceof Error), `in-flight request failed: ${String(reply)}`);
+    assert.ok(!(reply instanceof Error), `in-flight request failed: ${reply instanceof Error ? reply.message : ''}`);
     assert.equal(reply.status, 200);
     assert.equal((JSON.parse(reply.body) as AdmissionReviewResponse).response.allowed, false, 'answered as an ECR timeout');
     assert.equal(await webhook.exited, 0);

@@ -1,0 +1,82 @@
+// Warm-cache admissions under load: the real webhook process against a bare Fastify TLS endpoint that answers the
+// same review, in one run. Prints req/s at saturation, p50/p99 at a fixed 1 000 req/s, and the ratios.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSelfSignedServing } from '../src/webhook/certificates.js';
+import { standInAwsEnv } from '../test/support/aws-env.js';
+import { startEcrStandIn } from '../test/support/ecr-stand-in.js';
+import { managedSecret, secretReview } from '../test/support/reviews.js';
+import { postJson, startWebhookProcess } from '../test/support/webhook-process.js';
+import { load, type LoadFigures } from './load.js';
+
+export interface WebhookBenchResult {
+  readonly bare: { saturated: LoadFigures; fixedRate: LoadFigures };
+  readonly webhook: { saturated: LoadFigures; fixedRate: LoadFigures };
+  readonly throughputRatio: number;
+  readonly ecrCalls: number;
+}
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = 1_000;
+
+async function startBare(certFile: string, keyFile: string): Promise<{ port: number; stop: () => void }> {
+  const script = fileURLToPath(new URL('./bare-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString('utf8')) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+async function measure(url: string, body: string): Promise<{ saturated: LoadFigures; fixedRate: LoadFigures }> {
+  await load({ url, body, seconds: 2, connections: 10 }); // warm up JIT and connections
+  const saturated = await load({ url, body, seconds: SECONDS, connections: 32 });
+  const fixedRate = await load({ url, body, seconds: SECONDS, connections: 32, rate: RATE });
+  return { saturated, fixedRate };
+}
+
+function row(name: string, figures: { saturated: LoadFigures; fixedRate: LoadFigures }): string {
+  const { saturated: s, fixedRate: f } = figures;
+  return `${name.padEnd(22)} ${s.requestsPerSecond.toFixed(0).padStart(8)} ${f.requestsPerSecond.toFixed(0).padStart(10)} ${String(f.p50Ms).padStart(8)} ${String(f.p99Ms).padStart(8)} ${String(s.errors + s.non2xx + f.errors + f.non2xx).padStart(7)}`;
+}
+
+export async function runWebhookBench(): Promise<WebhookBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-bench-'));
+  const pair = createSelfSignedServing({ hosts: ['127.0.0.1'], now: new Date(), validityDays: 1 });
+  await writeFile(join(dir, 'tls.crt'), pair.certPem);
+  await writeFile(join(dir, 'tls.key'), pair.keyPem);
+  const standIn = await startEcrStandIn();
+  const webhook = await startWebhookProcess({
+    ...standInAwsEnv(standIn.url),
+    CERT_FILE: join(dir, 'tls.crt'),
+    KEY_FILE: join(dir, 'tls.key'),
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  });
+  const bare = await startBare(join(dir, 'tls.crt'), join(dir, 'tls.key'));
+  try {
+    // A Secret holding junk: every admission computes and returns a full patch, the refresh path's real work.
+    const body = JSON.stringify(secretReview(managedSecret()));
+    await postJson(webhook.port, '/sync', JSON.parse(body), pair.caPem); // fills the token cache
+    const bareFigures = await measure(`https://127.0.0.1:${bare.port}/sync`, body);
+    const webhookFigures = await measure(`https://127.0.0.1:${webhook.port}/sync`, body);
+    const throughputRatio = webhookFigures.saturated.requestsPerSecond / bareFigures.saturated.requestsPerSecond;
+
+    console.log(`\nWebhook admissions, warm token cache (${SECONDS} s per run, 32 connections, TLS, node ${process.version})`);
+    console.log(`${'endpoint'.padEnd(22)} ${'max req/s'.padStart(8)} ${'@1000 req/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
+    console.log(row('bare Fastify TLS', bareFigures));
+    console.log(row('ecr-anywhere webhook', webhookFigures));
+    console.log(`throughput ratio webhook/bare: ${throughputRatio.toFixed(2)}x (target >= 0.70x)`);
+    console.log(`webhook p99 at ${RATE} req/s: ${webhookFigures.fixedRate.p99Ms} ms (target <= 10 ms)`);
+    console.log(`ECR calls during the whole run: ${standIn.calls.length} (1 = every measured admission hit the cache)`);
+    return { bare: bareFigures, webhook: webhookFigures, throughputRatio, ecrCalls: standIn.calls.length };
+  } finally {
+    bare.stop();
+    await webhook.stop();
+    await standIn.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
