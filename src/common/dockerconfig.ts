@@ -33,9 +33,12 @@ export function ecrAuthEntry(password: string): AuthEntry {
  */
 export function decodeDockerConfig(base64Value: string | undefined): DockerConfig {
   if (base64Value === undefined || base64Value === '') return { auths: {} };
+  const text = Buffer.from(base64Value, 'base64').toString('utf8');
+  // Junk is common (every refresh of a placeholder Secret) and a thrown SyntaxError is costly: skip the parse.
+  if (!text.trimStart().startsWith('{')) return { auths: {} };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(base64Value, 'base64').toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return { auths: {} };
   }

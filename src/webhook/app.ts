@@ -1,7 +1,7 @@
 // The admission endpoint, built by a function that does not listen (Fastify's way): tests drive it with inject().
 // This layer owns HTTP concerns only — content type, size, decoding, uid echo — and hands a checked review to the
 // handler.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -28,9 +28,9 @@ export interface WebhookAppOptions {
 
 export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   const serverOptions: FastifyServerOptions & { https?: SecureContextOptions } = {
-    loggerInstance: options.logger,
-    // One line per admission is written below; Fastify's own per-request lines would only repeat it.
-    logController: new LogController({ disableRequestLogging: true }),
+    // No Fastify logger: one line per admission is written below with our own logger, and a per-request child
+    // logger would only repeat it at a cost on every review.
+    logger: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: false,
   };
