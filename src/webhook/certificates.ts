@@ -16,6 +16,8 @@ export interface ServingCertificate extends PemPair {
 }
 
 const DAY_MS = 86_400_000;
+/** notBefore is set this far before `now`, so a client whose clock runs a little behind still accepts the certificate. */
+export const NOT_BEFORE_BACKDATE_MS = 5 * 60_000;
 
 function newKeyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey; keyPem: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -34,7 +36,7 @@ function baseCertificate(publicKey: forge.pki.PublicKey, commonName: string, now
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerial();
-  cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000); // tolerate small clock skew
+  cert.validity.notBefore = new Date(now.getTime() - NOT_BEFORE_BACKDATE_MS);
   cert.validity.notAfter = new Date(now.getTime() + validityDays * DAY_MS);
   cert.setSubject([{ name: 'commonName', value: commonName }]);
   return cert;

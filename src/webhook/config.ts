@@ -1,6 +1,11 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
 import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
+import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from './self-tls/config.js';
+
+/** files: CERT_FILE/KEY_FILE, hot-reloaded. self: a CA and certificate kept in a Secret. ephemeral: made at start. */
+export type TlsMode = 'files' | 'self' | 'ephemeral';
+const TLS_MODES: readonly TlsMode[] = ['files', 'self', 'ephemeral'];
 
 export interface WebhookConfig {
   readonly port: number;
@@ -8,6 +13,9 @@ export interface WebhookConfig {
   readonly host: string;
   readonly certFile: string | undefined;
   readonly keyFile: string | undefined;
+  readonly tlsMode: TlsMode;
+  /** Present exactly when tlsMode is `self`. */
+  readonly selfTls: SelfTlsConfig | undefined;
   readonly awsRegion: string;
   readonly logLevel: ReturnType<typeof parseLogLevel>;
   /** Whole budget for one ECR token fetch, retries included. */
@@ -25,7 +33,9 @@ Options (each also read from the environment variable in brackets):
   --host ADDR        address to listen on [LISTEN_HOST] (default 0.0.0.0)
   --cert-file PATH   PEM certificate, reloaded when it changes [CERT_FILE]
   --key-file PATH    PEM private key, reloaded when it changes [KEY_FILE]
-                     (neither given: a self-signed CA and certificate are made at start)
+  --tls-mode MODE    files | self | ephemeral [TLS_MODE] (default: files when CERT_FILE/KEY_FILE
+                     are given, else ephemeral: a throwaway CA and certificate made at start)
+${SELF_TLS_USAGE}
   --aws-region NAME  region of the default registry [AWS_REGION] (required)
   --ecr-timeout DUR  budget for one ECR token fetch, retries included [ECR_TIMEOUT] (default 4s)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
@@ -45,6 +55,8 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'aws-region': { type: 'string' },
       'ecr-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      'tls-mode': { type: 'string' },
+      ...SELF_TLS_OPTIONS,
     },
   });
   const certFile = pick(values['cert-file'], env, 'CERT_FILE');
@@ -52,6 +64,7 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw configError('CERT_FILE and KEY_FILE go together: give both, or neither for a self-signed certificate');
   }
+  const tlsMode = parseTlsMode(pick(values['tls-mode'], env, 'TLS_MODE'), certFile !== undefined);
   const ecrTimeoutMs = parseDurationSetting(pick(values['ecr-timeout'], env, 'ECR_TIMEOUT'), 'ECR_TIMEOUT', 4_000);
   if (ecrTimeoutMs > 8_000) throw configError('ECR_TIMEOUT must stay at or below 8s: the API server waits at most 10s for the webhook');
   return {
@@ -60,9 +73,22 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     host: pick(values.host, env, 'LISTEN_HOST') ?? '0.0.0.0',
     certFile,
     keyFile,
+    tlsMode,
+    selfTls: tlsMode === 'self' ? parseSelfTlsConfig(values, env) : undefined,
     awsRegion: awsRegion(values['aws-region'], env),
     logLevel: parseLogLevel(pick(values['log-level'], env, 'LOG_LEVEL')),
     ecrTimeoutMs,
     certPollMs: 2_000,
   };
+}
+
+function parseTlsMode(value: string | undefined, haveFiles: boolean): TlsMode {
+  if (value === undefined) return haveFiles ? 'files' : 'ephemeral';
+  const mode = TLS_MODES.find((candidate) => candidate === value.toLowerCase());
+  if (mode === undefined) throw configError(`TLS_MODE must be one of ${TLS_MODES.join(', ')}; got "${value}"`);
+  if (mode === 'files' && !haveFiles) throw configError('TLS_MODE=files needs CERT_FILE and KEY_FILE');
+  if (mode !== 'files' && haveFiles) {
+    throw configError(`TLS_MODE=${mode} makes its own certificate: CERT_FILE/KEY_FILE are only read with TLS_MODE=files`);
+  }
+  return mode;
 }

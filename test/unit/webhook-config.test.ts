@@ -2,6 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseWebhookConfig } from '../../src/webhook/config.js';
 
+const SELF = {
+  AWS_REGION: 'us-east-1',
+  TLS_MODE: 'self',
+  TLS_SECRET_NAME: 'ecr-anywhere-tls',
+  POD_NAMESPACE: 'ecr-system',
+  WEBHOOK_CONFIGURATION_NAME: 'ecr-anywhere',
+  SERVICE_NAME: 'ecr-anywhere',
+};
+
 describe('parseWebhookConfig', () => {
   it('uses the documented defaults', () => {
     const config = parseWebhookConfig([], { AWS_REGION: 'us-east-1' });
@@ -24,7 +33,51 @@ describe('parseWebhookConfig', () => {
     assert.equal(parseWebhookConfig([], { AWS_DEFAULT_REGION: 'ap-south-1' }).awsRegion, 'ap-south-1');
   });
 
+  it('picks the TLS mode: files with CERT_FILE/KEY_FILE, else ephemeral, or as TLS_MODE says', () => {
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1' }).tlsMode, 'ephemeral');
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1', CERT_FILE: '/c', KEY_FILE: '/k' }).tlsMode, 'files');
+    assert.equal(parseWebhookConfig(['--tls-mode', 'ephemeral'], { AWS_REGION: 'us-east-1', TLS_MODE: 'self' }).tlsMode, 'ephemeral');
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1' }).selfTls, undefined);
+  });
+
+  it('reads the self-managed TLS settings, with the Service names first and extra hosts after', () => {
+    const config = parseWebhookConfig(['--tls-check-interval', '5s'], { ...SELF, TLS_EXTRA_HOSTS: ' 127.0.0.1, Webhook.Example.com,,ecr-anywhere ', TLS_LEAF_VALIDITY: '1h', TLS_CA_VALIDITY: '3h' });
+    assert.equal(config.tlsMode, 'self');
+    assert.deepEqual(config.selfTls, {
+      secretName: 'ecr-anywhere-tls',
+      namespace: 'ecr-system',
+      webhookConfigurationName: 'ecr-anywhere',
+      serviceName: 'ecr-anywhere',
+      hosts: ['ecr-anywhere', 'ecr-anywhere.ecr-system', 'ecr-anywhere.ecr-system.svc', 'ecr-anywhere.ecr-system.svc.cluster.local', '127.0.0.1', 'webhook.example.com'],
+      kubeconfig: undefined,
+      checkIntervalMs: 5_000,
+      leafValidityMs: 3_600_000,
+      caValidityMs: 10_800_000,
+    });
+  });
+
+  it('defaults self-managed certificates to a 1-year serving certificate, a 10-year CA and a 60 s check', () => {
+    const config = parseWebhookConfig(['--kubeconfig', '/k/config'], SELF);
+    assert.deepEqual(
+      [config.selfTls?.leafValidityMs, config.selfTls?.caValidityMs, config.selfTls?.checkIntervalMs, config.selfTls?.kubeconfig],
+      [365 * 86_400_000, 3650 * 86_400_000, 60_000, '/k/config'],
+    );
+  });
+
   const failures: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['an unknown TLS mode', [], { AWS_REGION: 'us-east-1', TLS_MODE: 'cert-manager' }, /TLS_MODE must be one of files, self, ephemeral; got "cert-manager"/],
+    ['TLS_MODE=files without files', [], { AWS_REGION: 'us-east-1', TLS_MODE: 'files' }, /TLS_MODE=files needs CERT_FILE and KEY_FILE/],
+    ['certificate files in self mode', [], { ...SELF, CERT_FILE: '/c', KEY_FILE: '/k' }, /only read with TLS_MODE=files/],
+    ['self mode without TLS_SECRET_NAME', [], { ...SELF, TLS_SECRET_NAME: '' }, /TLS_SECRET_NAME is required with TLS_MODE=self/],
+    ['self mode without POD_NAMESPACE', [], { ...SELF, POD_NAMESPACE: '' }, /POD_NAMESPACE is required with TLS_MODE=self/],
+    ['self mode without WEBHOOK_CONFIGURATION_NAME', [], { ...SELF, WEBHOOK_CONFIGURATION_NAME: '' }, /WEBHOOK_CONFIGURATION_NAME is required/],
+    ['self mode without SERVICE_NAME', [], { ...SELF, SERVICE_NAME: '' }, /SERVICE_NAME is required/],
+    ['a Secret name that is not a Kubernetes name', [], { ...SELF, TLS_SECRET_NAME: 'My_Secret' }, /TLS_SECRET_NAME "My_Secret" is not a valid Kubernetes name/],
+    ['a dotted namespace', [], { ...SELF, POD_NAMESPACE: 'a.b' }, /POD_NAMESPACE "a.b" is not a valid/],
+    ['an extra host that is neither name nor address', [], { ...SELF, TLS_EXTRA_HOSTS: '127.0.0.1,http://x' }, /TLS_EXTRA_HOSTS: "http:\/\/x" is neither/],
+    ['a serving certificate longer than a third of the CA', [], { ...SELF, TLS_LEAF_VALIDITY: '2d', TLS_CA_VALIDITY: '5d' }, /TLS_LEAF_VALIDITY \(2d 0h\) must be at most a third of TLS_CA_VALIDITY \(5d 0h\)/],
+    ['a check interval too long for the certificate', [], { ...SELF, TLS_LEAF_VALIDITY: '1m', TLS_CA_VALIDITY: '1h', TLS_CHECK_INTERVAL: '15s' }, /TLS_CHECK_INTERVAL \(15s\) is too long for TLS_LEAF_VALIDITY \(1m\)/],
+    ['a malformed validity', [], { ...SELF, TLS_CA_VALIDITY: '10 years' }, /TLS_CA_VALIDITY must be a duration/],
     ['no region', [], {}, /AWS_REGION is required/],
     ['a bad region', [], { AWS_REGION: 'mars' }, /not an AWS region/],
     ['a bad port', [], { AWS_REGION: 'us-east-1', PORT: 'https' }, /PORT must be a port number/],
