@@ -1,0 +1,112 @@
+// Pure: from the managed Secrets the API server listed, the enabled namespaces and a clock, decide which Secrets
+// to refresh (and why), which are fresh and left unwritten, and which are skipped with a reason.
+import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, PROTECTED_NAMESPACES } from '../common/names.js';
+import { judgeFreshness } from '../common/staleness.js';
+import { formatDuration } from '../common/time.js';
+
+/** What the refresher keeps of a listed Secret: never its data. */
+export interface ManagedSecretInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+  /** `undefined` means the API server's default, Opaque. */
+  readonly type: string | undefined;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export type RefreshReason = 'missing' | 'unparseable' | 'expiring' | 'expired' | 'forced';
+
+export interface RefreshItem {
+  readonly secret: ManagedSecretInfo;
+  readonly reason: RefreshReason;
+  readonly expiresAt?: Date | undefined;
+}
+
+export interface FreshItem {
+  readonly secret: ManagedSecretInfo;
+  readonly expiresAt: Date;
+}
+
+export interface SkippedItem {
+  readonly secret: ManagedSecretInfo;
+  readonly reason: string;
+}
+
+export interface RefreshPlan {
+  /** Stale Secrets (or every Secret with `force`), in namespace/name order. */
+  readonly refresh: readonly RefreshItem[];
+  /** Fresh Secrets: not written at all. */
+  readonly fresh: readonly FreshItem[];
+  /** Managed Secrets the refresher cannot refresh, each with the reason users see. */
+  readonly skipped: readonly SkippedItem[];
+  /** Labeled Secrets outside the enabled namespaces (or in kube-system / kube-public): not ours to touch. */
+  readonly ignored: number;
+}
+
+export interface PlanInput {
+  readonly secrets: readonly ManagedSecretInfo[];
+  readonly enabledNamespaces: ReadonlySet<string>;
+  readonly now: Date;
+  readonly thresholdMs: number;
+  readonly force: boolean;
+}
+
+export function secretKey(secret: { readonly namespace: string; readonly name: string }): string {
+  return `${secret.namespace}/${secret.name}`;
+}
+
+function byKey(a: { secret: ManagedSecretInfo }, b: { secret: ManagedSecretInfo }): number {
+  const left = secretKey(a.secret);
+  const right = secretKey(b.secret);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Labeled Secrets count only in enabled namespaces, and never in kube-system / kube-public. */
+export function isInScope(secret: ManagedSecretInfo, enabledNamespaces: ReadonlySet<string>): boolean {
+  return !PROTECTED_NAMESPACES.has(secret.namespace) && enabledNamespaces.has(secret.namespace);
+}
+
+export function planRefresh(input: PlanInput): RefreshPlan {
+  const refresh: RefreshItem[] = [];
+  const fresh: FreshItem[] = [];
+  const skipped: SkippedItem[] = [];
+  let ignored = 0;
+  for (const secret of input.secrets) {
+    if (!isInScope(secret, input.enabledNamespaces)) {
+      ignored += 1;
+      continue;
+    }
+    const type = secret.type ?? 'Opaque';
+    if (type !== DOCKER_CONFIG_JSON_TYPE) {
+      skipped.push({
+        secret,
+        reason: `type ${type} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
+      });
+      continue;
+    }
+    const verdict = judgeFreshness(secret.annotations[EXPIRES_AT_ANNOTATION], input.now, input.thresholdMs);
+    const expiresAt = 'expiresAt' in verdict ? verdict.expiresAt : undefined;
+    if (verdict.stale) refresh.push({ secret, reason: verdict.reason, expiresAt });
+    else if (input.force) refresh.push({ secret, reason: 'forced', expiresAt });
+    else fresh.push({ secret, expiresAt: verdict.expiresAt });
+  }
+  return { refresh: refresh.sort(byKey), fresh: fresh.sort(byKey), skipped: skipped.sort(byKey), ignored };
+}
+
+/** Why a Secret is being refreshed, in words for logs and Events. */
+export function describeRefreshReason(item: RefreshItem, now: Date): string {
+  const raw = item.secret.annotations[EXPIRES_AT_ANNOTATION];
+  switch (item.reason) {
+    case 'missing':
+      return `${EXPIRES_AT_ANNOTATION} is missing`;
+    case 'unparseable':
+      return `${EXPIRES_AT_ANNOTATION} ${JSON.stringify(raw?.slice(0, 64))} is not an RFC 3339 time`;
+    case 'expired':
+      return `credentials expired at ${raw ?? ''}`;
+    case 'expiring':
+      return `credentials expire at ${raw ?? ''}, in ${formatDuration((item.expiresAt?.getTime() ?? now.getTime()) - now.getTime())}`;
+    case 'forced':
+      return 'refresh forced (--force)';
+  }
+}

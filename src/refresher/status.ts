@@ -1,0 +1,96 @@
+// Pure: the rows of `ecr-anywhere status` and their two renderings, a table for people and JSON for scripts.
+import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
+import { judgeFreshness } from '../common/staleness.js';
+import { formatDuration, parseRfc3339 } from '../common/time.js';
+import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
+
+export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type';
+
+export interface StatusRow {
+  readonly namespace: string;
+  readonly name: string;
+  /** Hosts from the registries annotation; empty means the default registry of the webhook's AWS_REGION. */
+  readonly registries: readonly string[];
+  readonly expiresAt: string | null;
+  /** Milliseconds until expiry (negative once expired); null when unknown. */
+  readonly expiresInMs: number | null;
+  readonly lastRefresh: string | null;
+  readonly stale: boolean;
+  readonly state: SecretState;
+}
+
+export interface StatusReport {
+  readonly generatedAt: string;
+  readonly thresholdMs: number;
+  readonly secrets: readonly StatusRow[];
+  /** Secrets whose credentials cannot be used right now: expired, or never filled (no or garbage expires_at). */
+  readonly unusable: number;
+  readonly stale: number;
+}
+
+const UNUSABLE: ReadonlySet<SecretState> = new Set(['expired', 'missing', 'unparseable']);
+
+export function buildStatusReport(secrets: readonly ManagedSecretInfo[], enabledNamespaces: ReadonlySet<string>, now: Date, thresholdMs: number): StatusReport {
+  const rows = secrets
+    .filter((secret) => isInScope(secret, enabledNamespaces))
+    .sort((a, b) => (secretKey(a) < secretKey(b) ? -1 : 1))
+    .map((secret): StatusRow => {
+      const rawExpiry = secret.annotations[EXPIRES_AT_ANNOTATION];
+      const verdict = judgeFreshness(rawExpiry, now, thresholdMs);
+      const wrongType = (secret.type ?? 'Opaque') !== DOCKER_CONFIG_JSON_TYPE;
+      const expiresAt = 'expiresAt' in verdict ? verdict.expiresAt : undefined;
+      return {
+        namespace: secret.namespace,
+        name: secret.name,
+        registries: (secret.annotations[REGISTRIES_ANNOTATION] ?? '').split(',').map((host) => host.trim()).filter((host) => host !== ''),
+        expiresAt: rawExpiry ?? null,
+        expiresInMs: expiresAt ? expiresAt.getTime() - now.getTime() : null,
+        lastRefresh: secret.annotations[UPDATED_AT_ANNOTATION] ?? null,
+        stale: verdict.stale,
+        state: wrongType ? 'wrong-type' : verdict.reason,
+      };
+    });
+  return {
+    generatedAt: now.toISOString(),
+    thresholdMs,
+    secrets: rows,
+    unusable: rows.filter((row) => UNUSABLE.has(row.state)).length,
+    stale: rows.filter((row) => row.stale && row.state !== 'wrong-type').length,
+  };
+}
+
+/** 0 when every Secret holds unexpired credentials; 1 when any is expired or was never filled. */
+export function statusExitCode(report: StatusReport): number {
+  return report.unusable > 0 ? 1 : 0;
+}
+
+function ago(raw: string | null, now: Date): string {
+  const at = parseRfc3339(raw ?? undefined);
+  return at ? `${formatDuration(now.getTime() - at.getTime())} ago` : '-';
+}
+
+function staleColumn(row: StatusRow): string {
+  if (row.state === 'wrong-type') return 'skipped (wrong type)';
+  return row.stale ? `yes (${row.state})` : 'no';
+}
+
+export function renderStatusTable(report: StatusReport): string {
+  const now = new Date(report.generatedAt);
+  const header = ['NAMESPACE', 'NAME', 'REGISTRIES', 'EXPIRES IN', 'LAST REFRESH', 'STALE'];
+  const lines = report.secrets.map((row) => [
+    row.namespace,
+    row.name,
+    row.registries.length === 0 ? '(default)' : row.registries.join(','),
+    row.expiresInMs === null ? '-' : row.expiresInMs <= 0 ? `expired ${formatDuration(-row.expiresInMs)} ago` : formatDuration(row.expiresInMs),
+    ago(row.lastRefresh, now),
+    staleColumn(row),
+  ]);
+  if (lines.length === 0) return 'No managed Secrets in enabled namespaces.\n';
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
+  const format = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return `${[format(header), ...lines.map(format)].join('\n')}\n`;
+}
+
+export function renderStatusJson(report: StatusReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
