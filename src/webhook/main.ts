@@ -1,4 +1,5 @@
-// Wires the webhook together and runs it until SIGTERM: TLS admission server, ops server, token cache, ECR.
+// Wires the webhook together and runs it until SIGTERM: TLS admission server (certificate from files, from a
+// self-managed Secret, or made at start), ops server, token cache, ECR.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createSelfSignedServing, type PemPair } from './certificates.js';
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
 import { buildOpsApp } from './ops-app.js';
+import { createSelfManagedTls } from './self-tls/self-tls-source.js';
 import { CertificateFiles } from './tls-files.js';
 
 /** Makes a throwaway CA and certificate so a newcomer can run the webhook with no setup at all. */
@@ -23,22 +25,57 @@ async function selfSignedPair(logger: Logger): Promise<PemPair> {
   return serving;
 }
 
+/** Where the serving certificate comes from; every source hands later certificates to the running server. */
+interface TlsSource {
+  /** The first pair; for TLS_MODE=self this waits (retrying) until the Secret and caBundle are in place. */
+  initial(): Promise<PemPair>;
+  start(): void;
+  stop(): void;
+}
+
+function chooseTlsSource(config: WebhookConfig, logger: Logger, serve: (pair: PemPair) => void): TlsSource {
+  if (config.tlsMode === 'self' && config.selfTls) {
+    const selfTls = createSelfManagedTls(config.selfTls, logger, serve);
+    return { initial: () => selfTls.firstCertificate(), start: () => selfTls.start(), stop: () => selfTls.stop() };
+  }
+  if (config.tlsMode === 'files' && config.certFile && config.keyFile) {
+    const files = new CertificateFiles({ certFile: config.certFile, keyFile: config.keyFile, pollMs: config.certPollMs, logger, onChange: serve });
+    return { initial: () => files.load(), start: () => files.start(), stop: () => files.stop() };
+  }
+  return { initial: () => selfSignedPair(logger), start: () => undefined, stop: () => undefined };
+}
+
 export async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'ecr-anywhere-webhook' });
   const registry = createMetricsRegistry({ processMetrics: true });
   let ready = false;
+  // Set once the TLS server exists; a source hands later certificates to it.
+  const listening: { server?: TlsServer } = {};
+  const tls = chooseTlsSource(config, logger, (pair) => listening.server?.setSecureContext({ cert: pair.certPem, key: pair.keyPem }));
+  const ops = buildOpsApp({ registry, isReady: () => ready });
+  let signalled: string | undefined;
+  const signals = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  void signals.then((signal) => {
+    signalled = signal;
+    if (!ready) tls.stop(); // still waiting for a first certificate: stop waiting
+  });
 
-  const certificateFiles =
-    config.certFile && config.keyFile
-      ? new CertificateFiles({
-          certFile: config.certFile,
-          keyFile: config.keyFile,
-          pollMs: config.certPollMs,
-          logger,
-          onChange: (pair) => (app.server as unknown as TlsServer).setSecureContext({ cert: pair.certPem, key: pair.keyPem }),
-        })
-      : undefined;
-  const pair = certificateFiles ? await certificateFiles.load() : await selfSignedPair(logger);
+  // The ops port comes first, so liveness answers (and readiness says no) while TLS_MODE=self waits.
+  await ops.listen({ port: config.opsPort, host: config.host });
+  logger.info({ opsPort: addressPort(ops), tlsMode: config.tlsMode }, 'ops port is serving /healthz, /readyz and /metrics; not ready until a TLS certificate is loaded');
+  let pair: PemPair;
+  try {
+    pair = await tls.initial();
+  } catch (error) {
+    await ops.close();
+    if (signalled === undefined) throw error;
+    logger.info({ signal: signalled }, 'stopped before a TLS certificate was loaded');
+    logger.flush();
+    return;
+  }
 
   const { app } = composeWebhook({
     awsRegion: config.awsRegion,
@@ -48,36 +85,24 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     clock: systemClock,
     tls: { cert: pair.certPem, key: pair.keyPem },
   });
-  const ops = buildOpsApp({ registry, isReady: () => ready });
-
-  await ops.listen({ port: config.opsPort, host: config.host });
+  listening.server = app.server as unknown as TlsServer;
   await app.listen({ port: config.port, host: config.host });
-  certificateFiles?.start();
+  tls.start();
   ready = true;
   logger.info(
-    { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs },
+    { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs, tlsMode: config.tlsMode },
     'ecr-anywhere webhook is serving POST /sync',
   );
 
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string): void => {
-      if (!ready) return;
-      ready = false;
-      logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
-      certificateFiles?.stop();
-      // Fastify's close stops accepting, lets in-flight requests finish and then closes idle keep-alive sockets.
-      void app
-        .close()
-        .then(() => ops.close())
-        .then(() => {
-          logger.info('stopped');
-          logger.flush();
-          resolve();
-        });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  const signal = await signals;
+  ready = false;
+  logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
+  tls.stop();
+  // Fastify's close stops accepting, lets in-flight requests finish and then closes idle keep-alive sockets.
+  await app.close();
+  await ops.close();
+  logger.info('stopped');
+  logger.flush();
 }
 
 function addressPort(app: FastifyInstance): number | undefined {
