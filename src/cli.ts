@@ -3,6 +3,8 @@
 import { EcrAnywhereError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { runWebhook } from './webhook/main.js';
+import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
+import { runRefreshCommand, runStatusCommand } from './refresher/main.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
       return 0;
     },
   },
+  refresh: { usage: REFRESH_USAGE, run: (argv) => runRefreshCommand(parseRefreshConfig(argv, process.env)) },
+  status: { usage: STATUS_USAGE, run: (argv) => runStatusCommand(parseStatusConfig(argv, process.env)) },
 };
 
 async function main(argv: readonly string[]): Promise<number> {
