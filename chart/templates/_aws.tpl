@@ -80,7 +80,8 @@ provider chain picks them up (static keys, web identity, shared config with role
 - name: aws-config
   secret:
     secretName: {{ include "ecr-anywhere.aws.configSecretName" . }}
-    defaultMode: 0444
+    # 0444 (read-only for all), written in decimal so every YAML parser reads the same number.
+    defaultMode: 292
     items:
       - key: {{ .Values.aws.configFile.key }}
         path: config
