@@ -136,6 +136,15 @@ securityContext:
   mountPath: /tmp
 {{- end -}}
 
+{{/* A label map as a selector string, "k1=v1,k2=v2" in key order (for REFRESH_NAMESPACE_SELECTOR). */}}
+{{- define "ecr-anywhere.labelSelectorString" -}}
+{{- $pairs := list -}}
+{{- range $key, $value := . -}}
+{{- $pairs = append $pairs (printf "%s=%s" $key $value) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}
+
 {{/* Inputs that fail the render with a message saying what to set, before anything reaches the cluster. */}}
 {{- define "ecr-anywhere.validate" -}}
 {{- $_ := required "aws.region is required: the AWS region of your default ECR registry, e.g. --set aws.region=us-east-1" .Values.aws.region -}}

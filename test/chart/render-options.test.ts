@@ -2,6 +2,7 @@
 // older clusters, a disabled refresher.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE } from '../../src/common/names.js';
 import { at, envOf, MINIMAL_VALUES, ofKind, only, podTemplate, renderChart, type KubeObject } from '../support/helm.js';
 import { EDGE_VALUES } from './value-sets.js';
 
@@ -59,7 +60,6 @@ describe('optional values', () => {
     const env = envOf(podTemplate(only(objects, 'CronJob')).spec.containers[0]!);
     assert.equal(env.get('PROVISION_SECRET_NAME'), 'ecr-pull');
     assert.equal(env.get('PROVISION_SERVICE_ACCOUNTS'), 'default,builder');
-    assert.equal(env.get('REFRESH_NAMESPACE_SELECTOR'), 'team=payments');
     assert.equal(env.get('REFRESH_THRESHOLD'), '4h30m');
     assert.equal(env.get('REFRESH_CONCURRENCY'), '16');
     const cronJob = only(objects, 'CronJob');
@@ -73,10 +73,29 @@ describe('optional values', () => {
 
   it('excludes extra namespaces from the webhook on top of the system and release namespaces', async () => {
     const objects = await renderChart(EDGE_VALUES['everything optional on']);
-    const [, names2] = at<Array<{ values: string[] }>>(only(objects, 'MutatingWebhookConfiguration'), 'webhooks', 0, 'namespaceSelector', 'matchExpressions');
-    assert.deepEqual(names2?.values, ['kube-system', 'kube-public', 'ecr-anywhere-system', 'monitoring']);
-    assert.equal(at(only(objects, 'MutatingWebhookConfiguration'), 'webhooks', 0, 'failurePolicy'), 'Ignore');
-    assert.equal(at(only(objects, 'MutatingWebhookConfiguration'), 'webhooks', 0, 'timeoutSeconds'), 5);
+    const webhook = at<Record<string, unknown>>(only(objects, 'MutatingWebhookConfiguration'), 'webhooks', 0);
+    const expressions = at<Array<{ key: string; operator: string; values: string[] }>>(webhook, 'namespaceSelector', 'matchExpressions');
+    assert.deepEqual(expressions.find((e) => e.operator === 'NotIn')?.values, ['kube-system', 'kube-public', 'ecr-anywhere-system', 'monitoring']);
+    assert.equal(webhook.failurePolicy, 'Ignore');
+    assert.equal(webhook.timeoutSeconds, 5);
+  });
+
+  it('scopes the webhook and the refresher to the same extra namespace labels', async () => {
+    const objects = await renderChart(EDGE_VALUES['everything optional on']);
+    const expressions = at<Array<{ key: string; operator: string; values: string[] }>>(
+      only(objects, 'MutatingWebhookConfiguration'),
+      'webhooks',
+      0,
+      'namespaceSelector',
+      'matchExpressions',
+    );
+    const required = expressions.filter((e) => e.operator === 'In').map((e) => `${e.key}=${e.values.join('|')}`);
+    assert.deepEqual(required, [`${NAMESPACE_LABEL}=${NAMESPACE_LABEL_VALUE}`, 'example.com/tier=prod', 'team=payments']);
+    // The refresher adds the enabled label itself; the selector carries the rest, in the same terms.
+    const env = envOf(podTemplate(only(objects, 'CronJob')).spec.containers[0]!);
+    assert.equal(env.get('REFRESH_NAMESPACE_SELECTOR'), required.slice(1).join(','));
+    const unscoped = envOf(podTemplate(only(await renderChart(MINIMAL_VALUES), 'CronJob')).spec.containers[0]!);
+    assert.equal(unscoped.has('REFRESH_NAMESPACE_SELECTOR'), false);
   });
 
   it('lets a user affinity replace the default and keeps a user labelSelector in spread constraints', async () => {

@@ -41,6 +41,7 @@ const REJECTIONS: readonly Rejection[] = [
   { name: 'an image digest without its algorithm', values: withRegion({ image: { digest: 'abc' } }), message: /at '\/image\/digest'/ },
   { name: 'provisioning service accounts as one string', values: withRegion({ refresher: { provisioning: { secretName: 'ecr', serviceAccounts: 'default,builder' } } }), message: /at '\/refresher\/provisioning\/serviceAccounts': got string, want array/ },
   { name: 'an upper-case fullnameOverride', values: withRegion({ fullnameOverride: 'ECR' }), message: /at '\/fullnameOverride'/ },
+  { name: 'a namespace label value with a space', values: withRegion({ extraNamespaceLabels: { team: 'pay ments' } }), message: /at '\/extraNamespaceLabels\/team'/ },
   { name: 'a PDB percentage without %', values: withRegion({ webhook: { podDisruptionBudget: { maxUnavailable: '50' } } }), message: /at '\/webhook\/podDisruptionBudget\/maxUnavailable'/ },
   // Judged by the templates, with our own messages.
   { name: 'no aws.region', values: {}, message: /aws\.region is required: the AWS region of your default ECR registry/ },
