@@ -21,10 +21,19 @@
 # Each cache dir holds a .stamp with a hash of its inputs (go.mod, go.sum, Go
 # version, flags); a mismatch rebuilds. A cached run takes a couple of seconds.
 #
-# First build on this machine (2 cores, 24 GiB, Go 1.26, empty Go caches):
-#   kubernetes (kube-apiserver + kube-controller-manager + kubectl): ~FIRST_K8S minutes
-#   helm: ~FIRST_HELM minutes
-# Cached run: ~CACHED seconds.
+# First build on this machine (2 cores, 24 GiB, Go 1.26.8, Go build cache empty):
+#   kube-apiserver alone: 8 min (module download ~40 s of it);
+#   kube-apiserver + kubectl + kube-controller-manager together: 15 min, with
+#   another build competing for the 2 cores (KCM and kubectl add ~4 min on top of
+#   the apiserver, most packages being shared).
+#   helm: HELM_FIRST (its own Kubernetes v0.37 dependencies).
+# Cached run: about 1 s (nothing is rebuilt; only the .tools/bin links are refreshed).
+#
+# Versions: Kubernetes v1.32.5 is the newest 1.32 patch for which the module proxy
+# serves every staging module at the matching v0.32.N (v1.32.13 lacks
+# kube-controller-manager, kube-scheduler, csi-translation-lib, cri-client at
+# v0.32.13, so kube-controller-manager cannot be built there). To move, change
+# tools/k8s/go.mod (require + every replace) and run `go mod tidy` in tools/k8s.
 #
 # Environment: ECR_ANYWHERE_SKIP_KCM=1 skips kube-controller-manager (the
 # cluster then runs without it, see scripts/cluster-up.sh).
@@ -41,30 +50,34 @@ die() { printf '[tools] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN" "$CACHE"
 start_all=$SECONDS
+# One run at a time per machine (two clones share the cache).
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+  log "waiting for another scripts/tools.sh run to finish"
+  flock 9
+fi
 
 # ---------------------------------------------------------------- Debian packages
-# command -> package
-declare -A APT_PKGS=(
-  [etcd]=etcd-server
-  [docker-registry]=docker-registry
-  [skopeo]=skopeo
-  [htpasswd]=apache2-utils
-  [openssl]=openssl
-  [jq]=jq
-  [curl]=curl
-)
+# command:package, checked in this order
+APT_PKGS=(etcd:etcd-server docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils
+  openssl:openssl jq:jq curl:curl)
 missing=()
-for cmd in "${!APT_PKGS[@]}"; do
-  if [[ -x "/usr/bin/$cmd" ]] || command -v "$cmd" >/dev/null 2>&1; then
-    log "$cmd: installed ($(command -v "$cmd" || echo "/usr/bin/$cmd"))"
+for entry in "${APT_PKGS[@]}"; do
+  cmd="${entry%%:*}"
+  if command -v "$cmd" >/dev/null 2>&1; then
+    log "$cmd: installed ($(command -v "$cmd"))"
   else
-    missing+=("${APT_PKGS[$cmd]}")
+    log "$cmd: missing (Debian package ${entry#*:})"
+    missing+=("${entry#*:}")
   fi
 done
 if ((${#missing[@]})); then
   command -v apt-get >/dev/null || die "apt-get not found; install manually: ${missing[*]}"
   SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then command -v sudo >/dev/null && SUDO="sudo -n" || die "need root for apt-get"; fi
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "need root (or sudo) for apt-get install ${missing[*]}"
+    SUDO="sudo -n"
+  fi
   log "apt-get install ${missing[*]}"
   # Keep apt from starting the packaged etcd / docker-registry services: we run
   # our own instances on random loopback ports. policy-rc.d exit 101 = "don't".
@@ -87,8 +100,10 @@ if ((${#missing[@]})); then
   done
 fi
 for cmd in etcd docker-registry skopeo htpasswd openssl jq curl; do
+  # Resolve symlinks, so that a PATH already holding .tools/bin cannot make a link to itself.
   p="$(command -v "$cmd" || true)"
-  [[ -n "$p" ]] || die "$cmd still missing after apt-get"
+  [[ -n "$p" ]] && p="$(readlink -f "$p" || true)"
+  [[ -n "$p" && -x "$p" ]] || die "$cmd still missing after apt-get"
   ln -sfn "$p" "$BIN/$cmd"
 done
 log "etcd $(etcd --version 2>/dev/null | awk '/etcd Version/{print $3}'), $(docker-registry --version 2>/dev/null | awk '{print $1, $3}'), $(skopeo --version)"
@@ -101,8 +116,6 @@ export GOFLAGS="${GOFLAGS:-} -mod=readonly"
 export CGO_ENABLED=0
 # Never let a go.mod directive trigger a toolchain download.
 export GOTOOLCHAIN=local
-
-hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 K8S_VERSION="$(awk '$1=="require" && $2=="k8s.io/kubernetes" {print $3}' "$K8S_MOD/go.mod")"
 [[ "$K8S_VERSION" =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "cannot read k8s.io/kubernetes version from $K8S_MOD/go.mod"
@@ -117,16 +130,18 @@ K8S_CMDS=(kube-apiserver kubectl)
 [[ "${ECR_ANYWHERE_SKIP_KCM:-}" == 1 ]] || K8S_CMDS+=(kube-controller-manager)
 
 K8S_DIR="$CACHE/kubernetes-$K8S_VERSION"
-K8S_STAMP="$(printf '%s\n%s\n%s\n' "$GO_VERSION" "$K8S_LDFLAGS" "$(hash_of "$K8S_MOD/go.mod" "$K8S_MOD/go.sum")")"
+# Inputs: Go version, flags, and go.mod's content (not its comments) + go.sum.
+K8S_STAMP="$(printf '%s\n%s\n%s\n' "$GO_VERSION" "$K8S_LDFLAGS" \
+  "$( (cd "$K8S_MOD" && go mod edit -json && cat go.sum) | sha256sum | cut -c1-16)")"
 k8s_missing=()
 if [[ "$(cat "$K8S_DIR/.stamp" 2>/dev/null)" != "$K8S_STAMP" ]]; then
-  rm -rf "$K8S_DIR/bin"
+  rm -rf "${K8S_DIR:?}/bin"
   k8s_missing=("${K8S_CMDS[@]}")
 else
   for c in "${K8S_CMDS[@]}"; do [[ -x "$K8S_DIR/bin/$c" ]] || k8s_missing+=("$c"); done
 fi
 if ((${#k8s_missing[@]})); then
-  log "kubernetes $K8S_VERSION: building ${k8s_missing[*]} (this takes ~FIRST_K8S minutes the first time on 2 cores; later builds reuse Go's caches)"
+  log "kubernetes $K8S_VERSION: building ${k8s_missing[*]} (about 15 minutes the first time on 2 cores; later builds reuse Go's caches)"
   t0=$SECONDS
   mkdir -p "$K8S_DIR/bin"
   tmp="$(mktemp -d "$K8S_DIR/.build.XXXXXX")"
@@ -143,15 +158,23 @@ fi
 for c in "${K8S_CMDS[@]}"; do ln -sfn "$K8S_DIR/bin/$c" "$BIN/$c"; done
 
 HELM_DIR="$CACHE/helm-$HELM_VERSION"
-HELM_LDFLAGS="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-HELM_STAMP="$(printf '%s\n%s\n' "$GO_VERSION" "$HELM_LDFLAGS")"
+HELM_STAMP="$(printf '%s\nv2\n' "$GO_VERSION")"
 if [[ "$(cat "$HELM_DIR/.stamp" 2>/dev/null)" != "$HELM_STAMP" || ! -x "$HELM_DIR/bin/helm" ]]; then
   log "helm $HELM_VERSION: building (this takes ~FIRST_HELM minutes the first time on 2 cores)"
   t0=$SECONDS
   mkdir -p "$HELM_DIR"
   rm -f "$HELM_DIR/.stamp"
+  # Same -X flags as helm's Makefile: its version, and the default Kubernetes
+  # version for `helm template`/`helm lint` (from the client-go it is built with).
+  helm_gomod="$(cd "$HELM_DIR" && GOFLAGS="" go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | jq -r .GoMod)"
+  client_go="$(awk '$1=="k8s.io/client-go" {print $2; exit}' "$helm_gomod")"
+  [[ "$client_go" =~ ^v0\.([0-9]+)\. ]] || die "cannot read k8s.io/client-go version from $helm_gomod"
+  HELM_LDFLAGS="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    HELM_LDFLAGS+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=${BASH_REMATCH[1]}"
+  done
   # go install @version ignores the surrounding module; run it from a neutral dir.
-  (cd "$HELM_DIR" && GOFLAGS= GOBIN="$HELM_DIR/bin" go install -trimpath -ldflags "$HELM_LDFLAGS" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+  (cd "$HELM_DIR" && GOFLAGS="" GOBIN="$HELM_DIR/bin" go install -trimpath -ldflags "$HELM_LDFLAGS" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
   printf '%s' "$HELM_STAMP" >"$HELM_DIR/.stamp"
   log "helm $HELM_VERSION: built in $((SECONDS - t0)) s"
 else

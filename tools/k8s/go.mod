@@ -1,8 +1,12 @@
 // Wrapper module that builds kube-apiserver, kube-controller-manager and kubectl
-// from the Go module proxy for the e2e tests (see scripts/tools.sh).
-// k8s.io/kubernetes refers to its staging modules as v0.0.0 with local
-// replaces, which are ignored outside that module, so every staging module
-// is replaced here by its published v0.32.N tag.
+// from the Go module proxy for the e2e tests (scripts/tools.sh; tools.go pins
+// the commands).
+//
+// k8s.io/kubernetes refers to its staging modules as v0.0.0 with replaces to
+// ./staging, which are ignored outside that module, so every staging module is
+// replaced here by its published tag of the same patch, v0.32.N for v1.32.N.
+// v1.32.5 is the newest 1.32 patch whose staging modules the proxy serves in
+// full. To change it: edit the require and every replace, then `go mod tidy`.
 module github.com/ecr-anywhere/tools/k8s
 
 go 1.23.0
