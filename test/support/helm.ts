@@ -154,3 +154,44 @@ export function podTemplate(workload: KubeObject): { metadata: { labels: Record<
 export function envOf(container: Container): Map<string, string | Record<string, unknown>> {
   return new Map((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom ?? '']));
 }
+
+/** helm and kubectl against one cluster, with helm's config, cache and registry logins kept in a private directory. */
+export interface ClusterTools {
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  helm(args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult>;
+  kubectl(args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult>;
+  close(): Promise<void>;
+}
+
+export async function clusterTools(kubeconfig: string): Promise<ClusterTools> {
+  const home = await mkdtemp(join(tmpdir(), 'ecr-anywhere-helm-home-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    KUBECONFIG: kubeconfig,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
+  return {
+    env,
+    home,
+    helm: (args, options = {}) => runTool('helm', args, { env, timeoutMs: options.timeoutMs ?? 120_000, input: options.input }),
+    kubectl: (args, options = {}) => runTool('kubectl', ['--request-timeout=30s', ...args], { env, timeoutMs: options.timeoutMs ?? 60_000, input: options.input }),
+    close: () => rm(home, { recursive: true, force: true }),
+  };
+}
+
+/** Lines of a command's stderr that are API warnings (deprecations, Pod Security, unknown fields...). */
+export function apiWarnings(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /warning/i.test(line));
+}
+
+/** A namespace enforcing (and warning about) Pod Security "restricted" at the latest version. */
+export const RESTRICTED_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/warn-version': 'latest',
+};
