@@ -49,7 +49,7 @@ describe('Pod Security "restricted"', { timeout: 300_000 }, () => {
   /** The Pod a controller would create from `workload`'s template. */
   function podFrom(workload: KubeObject): V1Pod {
     const template = podTemplate(workload);
-    return { metadata: { generateName: `${workload.metadata.name.slice(0, 50)}-`, labels: template.metadata.labels }, spec: template.spec as V1Pod['spec'] };
+    return { metadata: { generateName: `${workload.metadata.name.slice(0, 50)}-`, labels: template.metadata.labels }, spec: template.spec };
   }
 
   Object.keys(VALUE_SETS).forEach((name, index) => {
