@@ -1,0 +1,89 @@
+// The chart as an OCI artifact: `helm package`, `helm push oci://…` to a real registry with basic auth and TLS
+// (Debian's docker-registry, as ECR would be), then `helm install oci://…` from it into the real API server.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../support/cluster.js';
+import { apiWarnings, CHART_DIR, clusterTools, helmTemplate, MINIMAL_VALUES, mustRun, parseObjects, withValuesFile, type ClusterTools } from '../support/helm.js';
+import { startLocalRegistry, type LocalRegistry } from '../support/registry.js';
+
+describe('helm package + push to an OCI registry + install from it', { timeout: 300_000 }, () => {
+  let cluster: TestCluster;
+  let tools: ClusterTools;
+  let registry: LocalRegistry;
+  let chart: { name: string; version: string };
+  let packaged: string;
+  const namespace = uniqueName('chart-oci');
+  const release = uniqueName('oci');
+  const values = { ...MINIMAL_VALUES, extraNamespaceLabels: { 'e2e.ecr-anywhere/chart': release } };
+
+  const caFile = (): string => join(registry.certDir, 'ca.crt');
+  const repository = (): string => `oci://${registry.address}/charts`;
+
+  before(async () => {
+    cluster = await ensureCluster();
+    tools = await clusterTools(cluster.info.kubeconfig);
+    registry = await startLocalRegistry(randomBytes(18).toString('hex'));
+    chart = parse(await readFile(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
+    await createNamespace(cluster, namespace, {});
+  });
+
+  after(async () => {
+    await tools.helm(['uninstall', release, '--namespace', namespace]);
+    await deleteNamespaces(cluster, [namespace]);
+    await registry.stop();
+    await tools.close();
+  });
+
+  it('packages the chart with its schema, templates and notes', async () => {
+    const output = await mustRun('helm', ['package', CHART_DIR, '--destination', tools.home], { env: tools.env });
+    packaged = join(tools.home, `${chart.name}-${chart.version}.tgz`);
+    assert.match(output, new RegExp(`Successfully packaged chart and saved it to: ${packaged.replace(/[.]/g, '\\.')}`));
+    const files = (await mustRun('tar', ['-tzf', packaged])).split('\n');
+    for (const file of ['Chart.yaml', 'values.yaml', 'values.schema.json', 'templates/NOTES.txt', 'templates/webhook-deployment.yaml']) {
+      assert.ok(files.includes(`${chart.name}/${file}`), `${file} is missing from the package`);
+    }
+  });
+
+  it('refuses a push without credentials', async () => {
+    const refused = await tools.helm(['push', packaged, repository(), '--ca-file', caFile()]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /basic credential not found|unauthorized|401/i);
+  });
+
+  it('pushes after helm registry login', async () => {
+    const login = await tools.helm(['registry', 'login', registry.address, '--username', 'AWS', '--password-stdin', '--ca-file', caFile()], { input: registry.password });
+    assert.equal(login.code, 0, login.stderr);
+    const pushed = await tools.helm(['push', packaged, repository(), '--ca-file', caFile()]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stdout + pushed.stderr, new RegExp(`Pushed: ${registry.address}/charts/${chart.name}:${chart.version}`));
+    assert.match(pushed.stdout + pushed.stderr, /Digest: sha256:[a-f0-9]{64}/);
+    const shown = parse(await mustRun('helm', ['show', 'chart', `${repository()}/${chart.name}`, '--version', chart.version, '--ca-file', caFile()], { env: tools.env })) as typeof chart;
+    assert.deepEqual([shown.name, shown.version], [chart.name, chart.version]);
+  });
+
+  it('installs from oci:// exactly what the local chart renders', async () => {
+    const installed = await withValuesFile(values, (file) =>
+      tools.helm(['install', release, `${repository()}/${chart.name}`, '--version', chart.version, '--ca-file', caFile(), '--namespace', namespace, '--values', file]),
+    );
+    assert.equal(installed.code, 0, installed.stderr);
+    assert.deepEqual(apiWarnings(installed.stderr), []);
+    const [listed] = JSON.parse(await mustRun('helm', ['list', '--namespace', namespace, '--output', 'json'], { env: tools.env })) as Array<{ chart: string; status: string }>;
+    assert.deepEqual([listed?.chart, listed?.status], [`${chart.name}-${chart.version}`, 'deployed']);
+
+    const manifest = parseObjects(await mustRun('helm', ['get', 'manifest', release, '--namespace', namespace], { env: tools.env }));
+    const local = await helmTemplate(values, { release, namespace });
+    const key = (o: { kind: string; metadata: { name: string } }): string => `${o.kind}/${o.metadata.name}`;
+    assert.deepEqual(manifest.map(key).sort(), parseObjects(local.stdout).map(key).sort());
+  });
+
+  it('refuses anonymous pulls once logged out', async () => {
+    await mustRun('helm', ['registry', 'logout', registry.address], { env: tools.env });
+    const pulled = await tools.helm(['pull', `${repository()}/${chart.name}`, '--version', chart.version, '--ca-file', caFile(), '--destination', join(tools.home, 'pulled')]);
+    assert.notEqual(pulled.code, 0);
+    assert.match(pulled.stderr, /basic credential not found|unauthorized|401/i);
+  });
+});
