@@ -1,0 +1,330 @@
+// The real-cluster harness for e2e tests: brings up (or reuses) the loopback kube-apiserver from
+// scripts/cluster-up.sh, and offers the few fixtures tests need — labeled namespaces, Secrets, users without rights,
+// and a MutatingWebhookConfiguration pointing at a webhook process on this host.
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type V1MutatingWebhookConfiguration,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import forge from 'node-forge';
+import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../../src/common/names.js';
+import { createSelfSignedServing } from '../../src/webhook/certificates.js';
+import { standInAwsEnv } from './aws-env.js';
+import type { EcrStandIn } from './ecr-stand-in.js';
+import { REPO_ROOT } from './tools.js';
+import { startWebhookProcess, type WebhookProcess } from './webhook-process.js';
+
+const run = promisify(execFile);
+
+export interface ClusterInfo {
+  readonly kubeconfig: string;
+  readonly server: string;
+  readonly caFile: string;
+  readonly caKeyFile: string;
+  readonly serviceCIDR: string;
+  readonly controllerManager: boolean;
+}
+
+export interface TestCluster {
+  readonly info: ClusterInfo;
+  /** Admin (system:masters) client configuration. */
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly admission: AdmissionregistrationV1Api;
+  readonly rbac: RbacAuthorizationV1Api;
+}
+
+let shared: Promise<TestCluster> | undefined;
+
+/** Starts the harness cluster unless it is already up (cluster-up.sh is idempotent), once per test process. */
+export function ensureCluster(): Promise<TestCluster> {
+  shared ??= (async () => {
+    try {
+      await run('bash', [join(REPO_ROOT, 'scripts', 'cluster-up.sh')], { cwd: REPO_ROOT, timeout: 240_000 });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`scripts/cluster-up.sh failed (run 'npm run tools' first if kube-apiserver is missing):\n${stdout ?? ''}${stderr ?? ''}`);
+    }
+    const info = JSON.parse(await readFile(join(REPO_ROOT, '.cluster', 'cluster.json'), 'utf8')) as ClusterInfo;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(info.kubeconfig);
+    return {
+      info,
+      kubeConfig,
+      core: kubeConfig.makeApiClient(CoreV1Api),
+      admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+      rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+    };
+  })();
+  return shared;
+}
+
+/** A DNS-label-safe name unique to this run, e.g. `rf-a-1f3c9b`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Labels that opt a namespace in, plus any extra ones (tests add a run label to keep to their own namespaces). */
+export function enabledNamespaceLabels(extra: Record<string, string> = {}): Record<string, string> {
+  return { [NAMESPACE_LABEL]: NAMESPACE_LABEL_VALUE, ...extra };
+}
+
+export async function createNamespace(cluster: TestCluster, name: string, labels: Record<string, string>): Promise<void> {
+  await cluster.core.createNamespace({ body: { metadata: { name, labels } } });
+}
+
+/** Starts deleting namespaces and returns without waiting for them to go (the namespace controller finishes). */
+export async function deleteNamespaces(cluster: TestCluster, names: readonly string[]): Promise<void> {
+  await Promise.allSettled(names.map((name) => cluster.core.deleteNamespace({ name })));
+}
+
+export interface SecretFixture {
+  readonly namespace: string;
+  readonly name: string;
+  readonly annotations?: Record<string, string>;
+  /** Default kubernetes.io/dockerconfigjson with an empty auths object. */
+  readonly type?: string;
+  readonly labels?: Record<string, string>;
+}
+
+/** A Secret labeled managed unless `labels` says otherwise. */
+export function secretBody(fixture: SecretFixture): V1Secret {
+  const type = fixture.type ?? 'kubernetes.io/dockerconfigjson';
+  return {
+    metadata: {
+      name: fixture.name,
+      namespace: fixture.namespace,
+      labels: fixture.labels ?? { [MANAGED_LABEL]: MANAGED_LABEL_VALUE },
+      ...(fixture.annotations ? { annotations: fixture.annotations } : {}),
+    },
+    type,
+    data:
+      type === 'kubernetes.io/dockerconfigjson'
+        ? { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') }
+        : { token: Buffer.from('not-a-registry-credential').toString('base64') },
+  };
+}
+
+export async function createSecret(cluster: TestCluster, fixture: SecretFixture): Promise<V1Secret> {
+  return cluster.core.createNamespacedSecret({ namespace: fixture.namespace, body: secretBody(fixture) });
+}
+
+/** Runs `work` over `items`, `concurrency` at a time (fixture set-up of hundreds of objects). */
+export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+/**
+ * Many enabled namespaces with managed Secrets, for scale tests and benchmarks: `perNamespace` Secrets in each of
+ * `namespaces` namespaces named `<prefix>-<n>`; `annotationsFor(index)` decides each Secret's annotations.
+ */
+export async function populateNamespaces(
+  cluster: TestCluster,
+  options: {
+    readonly prefix: string;
+    readonly namespaces: number;
+    readonly perNamespace: number;
+    readonly labels: Record<string, string>;
+    readonly annotationsFor: (index: number) => Record<string, string> | undefined;
+    readonly concurrency?: number;
+  },
+): Promise<string[]> {
+  const names = Array.from({ length: options.namespaces }, (_, index) => `${options.prefix}-${index}`);
+  const concurrency = options.concurrency ?? 16;
+  await inParallel(names, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
+  const fixtures = names.flatMap((namespace) =>
+    Array.from({ length: options.perNamespace }, (_, index) => ({ namespace, name: `creds-${index}`, annotations: options.annotationsFor(index) })),
+  );
+  await inParallel(fixtures, concurrency, (fixture) => createSecret(cluster, fixture));
+  return names;
+}
+
+/** Every managed Secret in the cluster, counted page by page (to know how many list pages a full listing takes). */
+export async function countManagedSecrets(cluster: TestCluster): Promise<number> {
+  let count = 0;
+  let cont: string | undefined;
+  do {
+    const page = await cluster.core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_LABEL}=${MANAGED_LABEL_VALUE}`, limit: 500, _continue: cont });
+    count += page.items.length;
+    cont = page.metadata?._continue || undefined;
+  } while (cont !== undefined);
+  return count;
+}
+
+export interface WebhookRegistration {
+  /** A unique MutatingWebhookConfiguration name per test. */
+  readonly name: string;
+  /** `https://127.0.0.1:PORT` of a webhook process on this host; the path is the product's /sync. */
+  readonly url: string;
+  /** PEM of the CA that signed the webhook's serving certificate. */
+  readonly caBundle: string;
+  /** Extra namespace labels the webhook requires besides the enabled label, to stay inside a test's namespaces. */
+  readonly namespaceLabels?: Record<string, string>;
+}
+
+/** The configuration the chart installs, aimed at a host process by URL. */
+export function webhookConfiguration(registration: WebhookRegistration): V1MutatingWebhookConfiguration {
+  return {
+    metadata: { name: registration.name },
+    webhooks: [
+      {
+        name: WEBHOOK_NAME,
+        admissionReviewVersions: ['v1'],
+        clientConfig: { url: `${registration.url}${WEBHOOK_PATH}`, caBundle: Buffer.from(registration.caBundle).toString('base64') },
+        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], scope: 'Namespaced' }],
+        objectSelector: { matchLabels: { [MANAGED_LABEL]: MANAGED_LABEL_VALUE } },
+        namespaceSelector: { matchLabels: enabledNamespaceLabels(registration.namespaceLabels) },
+        failurePolicy: 'Fail',
+        sideEffects: 'None',
+        timeoutSeconds: 10,
+      },
+    ],
+  };
+}
+
+/**
+ * Registers the webhook and waits until the API server calls it (a dry-run create in `probeNamespace` comes back
+ * mutated). Returns the function that removes the registration.
+ */
+export async function registerWebhook(
+  cluster: TestCluster,
+  registration: WebhookRegistration & { readonly probeNamespace: string },
+): Promise<() => Promise<void>> {
+  await cluster.admission.createMutatingWebhookConfiguration({ body: webhookConfiguration(registration) });
+  const unregister = async (): Promise<void> => {
+    await cluster.admission.deleteMutatingWebhookConfiguration({ name: registration.name }).catch(() => undefined);
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const probe = await cluster.core
+      .createNamespacedSecret({ namespace: registration.probeNamespace, body: secretBody({ namespace: registration.probeNamespace, name: uniqueName('probe') }), dryRun: 'All' })
+      .catch((error: unknown) => ({ error }));
+    if (!('error' in probe) && probe.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] !== undefined) return unregister;
+    if (Date.now() > deadline) {
+      await unregister();
+      const detail = 'error' in probe ? String((probe.error as { body?: unknown }).body ?? probe.error) : 'the probe Secret came back unmutated';
+      throw new Error(`webhook ${registration.name} at ${registration.url} was not called within 20 s: ${detail.slice(0, 500)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Writes a kubeconfig for the harness cluster authenticating as `user` with a client certificate from the cluster CA. */
+export async function kubeconfigForUser(cluster: TestCluster, user: string, groups: readonly string[] = []): Promise<string> {
+  const caCert = forge.pki.certificateFromPem(await readFile(cluster.info.caFile, 'utf8'));
+  const caKey = forge.pki.privateKeyFromPem(await readFile(cluster.info.caKeyFile, 'utf8'));
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: user }, ...groups.map((group) => ({ name: 'organizationName', value: group }))]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return writeKubeconfig(cluster.info.server, await readFile(cluster.info.caFile, 'utf8'), user, {
+    'client-certificate-data': Buffer.from(forge.pki.certificateToPem(cert)).toString('base64'),
+    'client-key-data': Buffer.from(keyPem).toString('base64'),
+  });
+}
+
+/** A kubeconfig whose server is a loopback port nothing listens on. */
+export async function kubeconfigForUnreachableServer(cluster: TestCluster): Promise<string> {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address() as AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+  return kubeconfigForServer(cluster, `https://127.0.0.1:${port}`);
+}
+
+/** A kubeconfig trusting the harness CA but pointing at `server` (e.g. a socket that never answers). */
+export async function kubeconfigForServer(cluster: TestCluster, server: string): Promise<string> {
+  return writeKubeconfig(server, await readFile(cluster.info.caFile, 'utf8'), 'nobody', { token: 'unused' });
+}
+
+async function writeKubeconfig(server: string, caPem: string, user: string, credentials: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-kubeconfig-'));
+  const file = join(dir, 'kubeconfig');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'harness', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: user, user: credentials }],
+    contexts: [{ name: 'harness', context: { cluster: 'harness', user } }],
+    'current-context': 'harness',
+  };
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+export interface ClusterWebhook {
+  readonly process: WebhookProcess;
+  /** Removes the registration and stops the process. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real `ecr-anywhere webhook` as a host process (TLS with a fresh CA, the real AWS SDK reaching `standIn`),
+ * registered with the harness API server for namespaces carrying `namespaceLabels` besides the enabled label.
+ * `probeNamespace` must be such a namespace: registration waits until the API server really calls the webhook.
+ */
+export async function startClusterWebhook(
+  cluster: TestCluster,
+  options: { readonly standIn: EcrStandIn; readonly probeNamespace: string; readonly namespaceLabels?: Record<string, string>; readonly env?: Record<string, string> },
+): Promise<ClusterWebhook> {
+  const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 2 });
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-webhook-tls-'));
+  await writeFile(join(dir, 'tls.crt'), serving.certPem);
+  await writeFile(join(dir, 'tls.key'), serving.keyPem, { mode: 0o600 });
+  const process = await startWebhookProcess({
+    ...standInAwsEnv(options.standIn.url),
+    CERT_FILE: join(dir, 'tls.crt'),
+    KEY_FILE: join(dir, 'tls.key'),
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  let unregister: () => Promise<void>;
+  try {
+    unregister = await registerWebhook(cluster, {
+      name: uniqueName('ecr-anywhere-e2e'),
+      url: `https://127.0.0.1:${process.port}`,
+      caBundle: serving.caPem,
+      namespaceLabels: options.namespaceLabels,
+      probeNamespace: options.probeNamespace,
+    });
+  } catch (error) {
+    await process.stop();
+    throw error;
+  }
+  return {
+    process,
+    stop: async () => {
+      await unregister();
+      await process.stop();
+    },
+  };
+}
