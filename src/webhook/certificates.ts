@@ -79,9 +79,12 @@ export function issueServingCertificate(
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem, caPem: ca.certPem, notAfter: cert.validity.notAfter };
 }
 
-/** CA names differ per CA, so bundles that hold two during a rotation never confuse them. */
+/**
+ * CA names differ per CA, so bundles that hold two during a rotation never confuse them. forge writes names as
+ * PrintableString, which has no '@' or '_': Go's x509 (the API server) refuses a certificate that uses them.
+ */
 export function uniqueCaName(now: Date): string {
-  return `ecr-anywhere-ca@${Math.floor(now.getTime() / 1000)}-${randomBytes(3).toString('hex')}`;
+  return `ecr-anywhere-ca-${Math.floor(now.getTime() / 1000)}-${randomBytes(3).toString('hex')}`;
 }
 
 /** A CA and a serving certificate in one step, for running without any certificate configured. */
