@@ -163,4 +163,7 @@ securityContext:
 {{- $_ := include "ecr-anywhere.tls.secretName" . -}}
 {{- $_ := required "tls.manual.caBundle is required when tls.mode=manual: the PEM (or base64 of the PEM) of the CA that signed the serving certificate" .Values.tls.manual.caBundle -}}
 {{- end -}}
+{{- if and .Values.webhook.url (ne .Values.tls.mode "manual") -}}
+{{- fail "webhook.url needs tls.mode=manual: set tls.manual.caBundle to the CA of the webhook serving that URL" -}}
+{{- end -}}
 {{- end -}}
