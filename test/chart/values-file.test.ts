@@ -56,6 +56,15 @@ describe('values.yaml', () => {
     assert.deepEqual(leaves.filter((leaf) => !leaf.documented).map((leaf) => leaf.path), []);
   });
 
+  it('lists every value in the docs/chart.md values table', async () => {
+    const document = parseDocument(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8'));
+    assert.ok(isMap(document.contents));
+    const leaves: Array<{ path: string; documented: boolean }> = [];
+    documentedLeaves(document.contents, '', leaves);
+    const docs = await readFile(join(CHART_DIR, '..', 'docs', 'chart.md'), 'utf8');
+    assert.deepEqual(leaves.map((leaf) => leaf.path).filter((path) => !docs.includes(`| \`${path}\` |`)), []);
+  });
+
   it('declares every key of values.yaml in the schema', async () => {
     const schema = await loadSchema();
     const values = parseDocument(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8')).toJS() as Record<string, unknown>;
