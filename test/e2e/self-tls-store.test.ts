@@ -1,0 +1,112 @@
+// The TLS_MODE=self store and loop in-process against the real API server: a lost race (409) adopts the winner's
+// certificate, the caBundle patch touches only our webhook entry and only when it differs, and a write keeps what
+// the Secret holds besides our keys.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WEBHOOK_NAME } from '../../src/common/names.js';
+import { systemClock } from '../../src/common/time.js';
+import { KubernetesSelfTlsStore, type SelfTlsStore } from '../../src/webhook/self-tls/kubernetes-store.js';
+import { SelfManagedTls } from '../../src/webhook/self-tls/self-managed-tls.js';
+import { decodeTlsSecretData } from '../../src/webhook/self-tls/secret-contents.js';
+import { caBundleFor } from '../../src/webhook/self-tls/tls-decision.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, webhookConfiguration, type TestCluster } from '../support/cluster.js';
+import { captureLogs } from '../support/log-capture.js';
+
+const HOSTS = ['ecr-anywhere', '127.0.0.1'];
+const POLICY = { leafValidityMs: 3_600_000, caValidityMs: 4 * 3_600_000, caPublishGraceMs: 1_000 };
+
+/** The real stores, except that no first read returns before every store has read: both see the same version. */
+function readingTogether(stores: readonly SelfTlsStore[]): SelfTlsStore[] {
+  let arrived = 0;
+  let release: () => void = () => undefined;
+  const everyoneRead = new Promise<void>((resolve) => (release = resolve));
+  return stores.map((store) => ({
+    secretRef: store.secretRef,
+    webhookConfigurationRef: store.webhookConfigurationRef,
+    readSecret: async () => {
+      const snapshot = await store.readSecret();
+      arrived += 1;
+      if (arrived === stores.length) release();
+      await everyoneRead;
+      return snapshot;
+    },
+    writeSecret: (read, contents) => store.writeSecret(read, contents),
+    publishCaBundle: (bundle) => store.publishCaBundle(bundle),
+  }));
+}
+
+describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () => {
+  const run = uniqueName('sstore');
+  const namespace = `${run}-tls`;
+  const configurationName = `${run}-webhook`;
+  const otherCa = Buffer.from('-----BEGIN CERTIFICATE-----\nnot ours\n-----END CERTIFICATE-----\n').toString('base64');
+  let cluster: TestCluster;
+
+  const store = (secretName: string): KubernetesSelfTlsStore =>
+    new KubernetesSelfTlsStore(cluster.kubeConfig, { namespace, secretName, webhookConfigurationName: configurationName, requestTimeoutMs: 10_000 });
+
+  before(async () => {
+    cluster = await ensureCluster();
+    await createNamespace(cluster, namespace, {});
+    // Our entry second, after someone else's: the patch must find it by name and leave the other alone.
+    const ours = webhookConfiguration({ name: configurationName, url: 'https://127.0.0.1:1', caBundle: '' }).webhooks?.[0];
+    assert.ok(ours);
+    delete ours.clientConfig.caBundle;
+    const other = { ...ours, name: 'other.example.com', clientConfig: { url: 'https://127.0.0.1:2/other', caBundle: otherCa } };
+    await cluster.admission.createMutatingWebhookConfiguration({ body: { metadata: { name: configurationName }, webhooks: [other, ours] } });
+  });
+
+  after(async () => {
+    await cluster.admission.deleteMutatingWebhookConfiguration({ name: configurationName }).catch(() => undefined);
+    await deleteNamespaces(cluster, [namespace]);
+  });
+
+  it('two replicas filling an empty Secret at once: one writes, the other loses with 409 and adopts its certificate', async () => {
+    const secretName = 'race';
+    await cluster.core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, type: 'Opaque' } });
+    const logs = [captureLogs('debug'), captureLogs('debug')];
+    const stores = readingTogether([store(secretName), store(secretName)]);
+    const replicas = logs.map(
+      (capture, index) =>
+        new SelfManagedTls({ store: stores[index]!, hosts: HOSTS, policy: POLICY, checkIntervalMs: 60_000, clock: systemClock, logger: capture.logger, onChange: () => undefined }),
+    );
+    const [first, second] = await Promise.all(replicas.map((replica) => replica.sync()));
+    assert.equal(first?.certPem, second?.certPem, 'both serve the same certificate');
+    const text = logs.map((capture) => capture.text()).join('\n');
+    assert.equal(text.match(/wrote the TLS Secret/g)?.length, 1, text);
+    assert.equal(text.match(/another replica updated the TLS Secret first/g)?.length, 1, text);
+    const stored = decodeTlsSecretData((await cluster.core.readNamespacedSecret({ namespace, name: secretName })).data);
+    assert.equal(stored.cert, first?.certPem);
+    assert.ok(!text.includes('PRIVATE KEY'));
+  });
+
+  it('patches only its own webhook entry, and only when the caBundle differs', async () => {
+    const contents = decodeTlsSecretData((await cluster.core.readNamespacedSecret({ namespace, name: 'race' })).data);
+    const bundle = caBundleFor(contents, new Date());
+    assert.ok(bundle);
+    const before = await cluster.admission.readMutatingWebhookConfiguration({ name: configurationName });
+    assert.equal(await store('race').publishCaBundle(bundle), 'unchanged', 'the race test already published it');
+    const after = await cluster.admission.readMutatingWebhookConfiguration({ name: configurationName });
+    assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion, 'no write when nothing changes');
+    const [other, ours] = after.webhooks ?? [];
+    assert.equal(other?.name, 'other.example.com');
+    assert.equal(other?.clientConfig.caBundle, otherCa, 'the other webhook keeps its caBundle');
+    assert.equal(ours?.name, WEBHOOK_NAME);
+    assert.equal(Buffer.from(ours?.clientConfig.caBundle ?? '', 'base64').toString('utf8'), bundle);
+  });
+
+  it('keeps the labels, type and foreign keys of the Secret when it writes', async () => {
+    const secretName = 'shared';
+    await cluster.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: secretName, labels: { team: 'platform' } }, type: 'Opaque', data: { note: Buffer.from('keep me').toString('base64') } },
+    });
+    const capture = captureLogs('debug');
+    await new SelfManagedTls({ store: store(secretName), hosts: HOSTS, policy: POLICY, checkIntervalMs: 60_000, clock: systemClock, logger: capture.logger, onChange: () => undefined }).sync();
+    const secret = await cluster.core.readNamespacedSecret({ namespace, name: secretName });
+    assert.equal(secret.metadata?.labels?.team, 'platform');
+    assert.equal(secret.type, 'Opaque');
+    assert.equal(Buffer.from(secret.data?.note ?? '', 'base64').toString('utf8'), 'keep me');
+    assert.deepEqual(Object.keys(secret.data ?? {}).sort(), ['ca.crt', 'ca.key', 'note', 'tls.crt', 'tls.key']);
+  });
+});
