@@ -35,10 +35,11 @@ Options (each also read from the environment variable in brackets):
   --key-file PATH    PEM private key, reloaded when it changes [KEY_FILE]
   --tls-mode MODE    files | self | ephemeral [TLS_MODE] (default: files when CERT_FILE/KEY_FILE
                      are given, else ephemeral: a throwaway CA and certificate made at start)
-${SELF_TLS_USAGE}
   --aws-region NAME  region of the default registry [AWS_REGION] (required)
   --ecr-timeout DUR  budget for one ECR token fetch, retries included [ECR_TIMEOUT] (default 4s)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
+
+${SELF_TLS_USAGE}
 
 AWS credentials and endpoints come from the AWS SDK's standard variables and files only.`;
 
