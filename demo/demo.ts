@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   console.log(`    https://127.0.0.1:${webhook.port}/sync   metrics: http://127.0.0.1:${webhook.opsPort}/metrics`);
 
   const stop = async (): Promise<void> => {
+    // The chart's webhook configuration points at this process and fails closed: remove it before the process goes.
+    await tool('helm', ['--kubeconfig', kubeconfig, 'uninstall', RELEASE, '-n', RELEASE_NAMESPACE]).catch(() => undefined);
     await webhook.stop();
     await registry.stop();
     await standIn.close();
@@ -140,7 +142,7 @@ data:
     curl -s http://127.0.0.1:${webhook.opsPort}/metrics | grep ecr_anywhere_admissions
     npm run cluster:down                              # stop the control plane when finished`);
     if (wait) {
-      console.log('\nThe webhook, ECR stand-in and registry keep running until you press Ctrl-C.');
+      console.log('\nThe webhook, ECR stand-in and registry keep running until you press Ctrl-C (which also uninstalls the release).');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
