@@ -131,6 +131,12 @@ describe('tls.mode=manual (the original chart)', () => {
     assert.deepEqual(ofKind(objects, 'Role'), []);
   });
 
+  it('sends reviews to webhook.url instead of the Service when one is given', async () => {
+    const objects = await renderChart({ ...manual(TEST_CA_PEM), webhook: { url: 'https://127.0.0.1:9443/sync' } });
+    assert.deepEqual(Object.keys(at<Record<string, unknown>>(webhookEntry(objects), 'clientConfig')).sort(), ['caBundle', 'url']);
+    assert.equal(at(webhookEntry(objects), 'clientConfig', 'url'), 'https://127.0.0.1:9443/sync');
+  });
+
   it("takes the original chart's base64 caBundle as it is", async () => {
     const base64 = Buffer.from(TEST_CA_PEM).toString('base64');
     const objects = await renderChart(manual(base64));

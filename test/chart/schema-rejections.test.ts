@@ -49,6 +49,8 @@ const REJECTIONS: readonly Rejection[] = [
   { name: 'web identity without a role', values: withRegion({ aws: { region: 'us-east-1', webIdentity: { enabled: true } } }), message: /aws\.webIdentity\.roleArn is required when aws\.webIdentity\.enabled=true/ },
   { name: 'both an existing config Secret and inline content', values: withRegion({ aws: { region: 'us-east-1', configFile: { existingSecret: 'c', content: '[default]' } } }), message: /aws\.configFile: set existingSecret or content, not both/ },
   { name: 'manual TLS without a Secret', values: withRegion({ tls: { mode: 'manual', manual: { caBundle: 'Zm9v' } } }), message: /tls\.manual\.secretName is required when tls\.mode=manual/ },
+  { name: 'a plain-http webhook.url', values: withRegion({ webhook: { url: 'http://127.0.0.1:9443/sync' } }), message: /at '\/webhook\/url': '.*' does not match pattern/ },
+  { name: 'webhook.url outside manual TLS', values: withRegion({ webhook: { url: 'https://127.0.0.1:9443/sync' } }), message: /webhook\.url needs tls\.mode=manual/ },
   { name: 'manual TLS without a caBundle', values: withRegion({ tls: { mode: 'manual', manual: { secretName: 'tls' } } }), message: /tls\.manual\.caBundle is required when tls\.mode=manual/ },
 ];
 
