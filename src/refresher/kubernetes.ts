@@ -26,6 +26,7 @@ import {
 } from '../common/names.js';
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
+import { KeepAliveAuthentication } from './keep-alive-auth.js';
 import type { ManagedSecretInfo } from './plan.js';
 import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
@@ -110,6 +111,7 @@ function deadlineMiddleware(timeoutMs: number): Middleware {
 
 export class KubernetesRefresherCluster implements RefresherCluster {
   private readonly api: CoreV1Api;
+  private readonly auth: KeepAliveAuthentication;
   private readonly counts: ApiCallCounts = { list: 0, get: 0, patch: 0, create: 0, event: 0 };
 
   constructor(
@@ -118,13 +120,19 @@ export class KubernetesRefresherCluster implements RefresherCluster {
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new KubernetesError(0, 'no Kubernetes cluster configured');
+    this.auth = new KeepAliveAuthentication(kubeConfig);
     this.api = new CoreV1Api(
       createConfiguration({
         baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: kubeConfig },
+        authMethods: { default: this.auth },
         promiseMiddleware: [deadlineMiddleware(options.requestTimeoutMs)],
       }),
     );
+  }
+
+  /** Releases the kept-alive connections at the end of a run. */
+  close(): void {
+    this.auth.close();
   }
 
   apiCalls(): ApiCallCounts {

@@ -33,8 +33,12 @@ export async function runRefreshCommand(config: RefreshConfig): Promise<number> 
       logger.error({ error: errorMessage(error) }, 'refresh run failed: no usable Kubernetes client configuration');
       return 1;
     }
-    const summary = await runRefresh(config, { cluster, clock: systemClock, logger, instance: process.env.HOSTNAME || hostname() });
-    return exitCodeOf(summary);
+    try {
+      const summary = await runRefresh(config, { cluster, clock: systemClock, logger, instance: process.env.HOSTNAME || hostname() });
+      return exitCodeOf(summary);
+    } finally {
+      cluster.close();
+    }
   } finally {
     await flush(logger);
   }
@@ -42,8 +46,9 @@ export async function runRefreshCommand(config: RefreshConfig): Promise<number> 
 
 export async function runStatusCommand(config: StatusConfig, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   let report;
+  let cluster: KubernetesRefresherCluster | undefined;
   try {
-    const cluster = connect(config);
+    cluster = connect(config);
     const [enabledNamespaces, secrets] = await Promise.all([
       cluster.listEnabledNamespaces({ namespace: config.namespace, extraSelector: config.namespaceSelector }),
       cluster.listManagedSecrets(config.namespace),
@@ -52,6 +57,8 @@ export async function runStatusCommand(config: StatusConfig, out: NodeJS.Writabl
   } catch (error) {
     process.stderr.write(`ecr-anywhere status: ${errorMessage(error)}\n`);
     return 1;
+  } finally {
+    cluster?.close();
   }
   out.write(config.output === 'json' ? renderStatusJson(report) : renderStatusTable(report));
   return statusExitCode(report);

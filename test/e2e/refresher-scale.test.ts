@@ -9,6 +9,7 @@ import {
   countManagedSecrets,
   deleteNamespaces,
   ensureCluster,
+  numberedNames,
   populateNamespaces,
   startClusterWebhook,
   uniqueName,
@@ -47,9 +48,9 @@ describe('ecr-anywhere refresh with 1 000 Secrets in 100 namespaces', { timeout:
     cluster = await ensureCluster();
     standIn = await startEcrStandIn();
     const fresh = { [EXPIRES_AT_ANNOTATION]: formatRfc3339(new Date(Date.now() + 11 * 3_600_000)) };
-    namespaces = await populateNamespaces(cluster, {
-      prefix: run,
-      namespaces: NAMESPACES,
+    namespaces = numberedNames(run, NAMESPACES);
+    await populateNamespaces(cluster, {
+      namespaces,
       perNamespace: PER_NAMESPACE,
       labels: { [SCALE_LABEL]: run },
       annotationsFor: (index) => (index < STALE_PER_NAMESPACE ? undefined : fresh),

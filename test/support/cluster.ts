@@ -129,29 +129,31 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
   );
 }
 
+/** Names `<prefix>-0` … `<prefix>-<count-1>`: known before anything is created, so cleanup can always find them. */
+export function numberedNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+}
+
 /**
- * Many enabled namespaces with managed Secrets, for scale tests and benchmarks: `perNamespace` Secrets in each of
- * `namespaces` namespaces named `<prefix>-<n>`; `annotationsFor(index)` decides each Secret's annotations.
+ * Many enabled namespaces with managed Secrets, for scale tests and benchmarks: `perNamespace` Secrets named
+ * `creds-<n>` in each namespace; `annotationsFor(n)` decides each Secret's annotations.
  */
 export async function populateNamespaces(
   cluster: TestCluster,
   options: {
-    readonly prefix: string;
-    readonly namespaces: number;
+    readonly namespaces: readonly string[];
     readonly perNamespace: number;
     readonly labels: Record<string, string>;
     readonly annotationsFor: (index: number) => Record<string, string> | undefined;
     readonly concurrency?: number;
   },
-): Promise<string[]> {
-  const names = Array.from({ length: options.namespaces }, (_, index) => `${options.prefix}-${index}`);
+): Promise<void> {
   const concurrency = options.concurrency ?? 16;
-  await inParallel(names, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
-  const fixtures = names.flatMap((namespace) =>
+  await inParallel(options.namespaces, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
+  const fixtures = options.namespaces.flatMap((namespace) =>
     Array.from({ length: options.perNamespace }, (_, index) => ({ namespace, name: `creds-${index}`, annotations: options.annotationsFor(index) })),
   );
   await inParallel(fixtures, concurrency, (fixture) => createSecret(cluster, fixture));
-  return names;
 }
 
 /** Every managed Secret in the cluster, counted page by page (to know how many list pages a full listing takes). */
