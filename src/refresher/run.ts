@@ -3,6 +3,7 @@
 // never stops the others, and any failure makes the exit code non-zero.
 import type { Logger } from '../common/logger.js';
 import { KubernetesError } from '../common/kubernetes-client.js';
+import { ENABLED_NAMESPACE_SELECTOR } from '../common/names.js';
 import type { Clock } from '../common/time.js';
 import { EVENT_REASONS, secretEvent, type EventSpec } from './events.js';
 import type { ApiCallCounts, RefresherCluster } from './kubernetes.js';
@@ -93,7 +94,11 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   const enabledNamespaces = namespacesListed.value;
   const secrets = secretsListed.value;
   if (options.namespace !== undefined && !enabledNamespaces.has(options.namespace)) {
-    logger.warn({ namespace: options.namespace }, 'the namespace is not labeled enabled (or does not exist, or does not match --namespace-selector): nothing to refresh there');
+    // A run aimed at one namespace that is not in scope would otherwise succeed forever while its Secrets expire.
+    const error = `namespace ${options.namespace} is not labeled ${ENABLED_NAMESPACE_SELECTOR}${options.namespaceSelector ? ` and ${options.namespaceSelector}` : ''} (or does not exist): nothing there is refreshed`;
+    const summary = emptySummary(options, clock().getTime() - started.getTime(), cluster.apiCalls(), error);
+    logger.error(summary, 'refresh run failed: the namespace is not enabled');
+    return summary;
   }
 
   const now = clock();

@@ -156,6 +156,13 @@ describe('runRefresh', () => {
     assert.match(logs.text(), /"level":"error".*refresh run failed/);
   });
 
+  it('--namespace naming a namespace that is not enabled fails the run instead of quietly doing nothing', async () => {
+    const cluster = new PlainDataCluster([secret('team-x', 's')], []);
+    const summary = await runRefresh({ ...OPTIONS, namespace: 'team-x' }, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
+    assert.equal(summary.error, 'namespace team-x is not labeled ecr-anywhere.centml.ai/namespace=enabled (or does not exist): nothing there is refreshed');
+    assert.deepEqual([cluster.bumped, exitCodeOf(summary)], [[], 1]);
+  });
+
   it('writes its one summary line even at LOG_LEVEL=warn, and nothing per Secret', async () => {
     const cluster = new PlainDataCluster(fixtures, ['a', 'b']);
     const logs = captureLogs('warn');
