@@ -15,7 +15,12 @@ export interface WebhookProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startWebhookProcess(env: Record<string, string>, args: string[] = []): Promise<WebhookProcess> {
+export async function startWebhookProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { readonly startTimeoutMs?: number } = {},
+): Promise<WebhookProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const child = spawn(process.execPath, [CLI_PATH, 'webhook', '--port', '0', '--ops-port', '0', '--host', '127.0.0.1', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
   });
@@ -24,7 +29,10 @@ export async function startWebhookProcess(env: Record<string, string>, args: str
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ports = await new Promise<{ port: number; opsPort: number }>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`webhook did not start within 15 s:\n${output}`)), 15_000);
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started webhook behind
+      reject(new Error(`webhook did not start within ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const check = (): void => {
       const line = output.split('\n').find((l) => l.includes('is serving POST /sync'));
       if (line) {
