@@ -120,6 +120,17 @@ describe('ecr-anywhere refresh when the cluster refuses or is away', { timeout: 
     }
   });
 
+  it('from a laptop: KUBECONFIG and --context choose the cluster; an unknown context is a clear exit 1', async () => {
+    const env = { KUBECONFIG: cluster.info.kubeconfig };
+    const status = await runCli(['status', '--context', 'ecr-anywhere', '--namespace-selector', `${GROUP_LABEL}=${suite}`], { env });
+    assert.equal(status.code, 1, 'its two Secrets were never filled');
+    assert.match(status.stdout, new RegExp(`${namespace}\\s+one\\s+\\(default\\)\\s+-\\s+-\\s+yes \\(missing\\)`));
+    const result = await runCli(['refresh', '--context', 'nope'], { env });
+    assert.equal(result.code, 1);
+    const failure = result.logLines.find((line) => line.msg === 'refresh run failed: no usable Kubernetes client configuration');
+    assert.equal(failure?.error, 'context "nope" is not in the kubeconfig');
+  });
+
   it('bad options exit 2 before touching the cluster', async () => {
     const result = await runCli(['refresh', '--threshold', 'soon']);
     assert.equal(result.code, 2);

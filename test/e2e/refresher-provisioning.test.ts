@@ -3,8 +3,8 @@
 // ServiceAccounts' imagePullSecrets without dropping anything; a same-named Secret that is not ours stays as it is.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { V1ServiceAccount } from '@kubernetes/client-node';
-import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import { EXPIRES_AT_ANNOTATION, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE } from '../../src/common/names.js';
 import { parseRfc3339 } from '../../src/common/time.js';
 import { refreshSummaryOf, runCli } from '../support/cli-process.js';
 import {
@@ -13,12 +13,15 @@ import {
   deleteNamespaces,
   enabledNamespaceLabels,
   ensureCluster,
+  kubeconfigForServiceAccount,
+  labelNamespace,
   startClusterWebhook,
   uniqueName,
   type ClusterWebhook,
   type TestCluster,
 } from '../support/cluster.js';
 import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
+import { at, MINIMAL_VALUES, only, renderChart, type Container } from '../support/helm.js';
 
 const SUITE_LABEL = 'e2e.ecr-anywhere/suite';
 const SECRET = 'ecr-pull';
@@ -39,6 +42,9 @@ describe('ecr-anywhere refresh --provision-secret-name', { timeout: 120_000 }, (
   const labels = enabledNamespaceLabels({ [SUITE_LABEL]: suite });
   const [withDockerhub, withBuilder, withForeignSecret] = [`${suite}-1`, `${suite}-2`, `${suite}-3`];
   const namespaces = [withDockerhub, withBuilder, withForeignSecret];
+  // For the run with the chart's own RBAC and CronJob environment.
+  const [lateNamespace, releaseNamespace] = [`${suite}-4`, `${suite}-sys`];
+  const clusterScoped: Array<{ kind: 'ClusterRole' | 'ClusterRoleBinding'; name: string }> = [];
   let cluster: TestCluster;
   let standIn: EcrStandIn;
   let webhook: ClusterWebhook | undefined;
@@ -73,7 +79,12 @@ describe('ecr-anywhere refresh --provision-secret-name', { timeout: 120_000 }, (
   after(async () => {
     await webhook?.stop();
     await standIn?.close();
-    if (cluster) await deleteNamespaces(cluster, namespaces);
+    if (!cluster) return;
+    await deleteNamespaces(cluster, [...namespaces, lateNamespace, releaseNamespace]);
+    for (const { kind, name } of clusterScoped) {
+      if (kind === 'ClusterRole') await cluster.rbac.deleteClusterRole({ name }).catch(() => undefined);
+      else await cluster.rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+    }
   });
 
   it('--dry-run says what it would create and creates nothing', async () => {
@@ -118,5 +129,48 @@ describe('ecr-anywhere refresh --provision-secret-name', { timeout: 120_000 }, (
     assert.deepEqual(summary.provisioning, { created: 0, conflicts: 1, serviceAccountsUpdated: 0, serviceAccountsMissing: 1, failed: 0 });
     assert.deepEqual([summary.apiCalls.patch, summary.apiCalls.get], [0, 0]);
     assert.equal(summary.fresh, 2);
+  });
+
+  it("runs with exactly the chart's refresher RBAC, as its ServiceAccount, with the CronJob's environment", async () => {
+    // The chart as a user would install it, with provisioning on and scoped to this suite's namespaces.
+    const release = suite;
+    const objects = await renderChart(
+      { ...MINIMAL_VALUES, extraNamespaceLabels: { [SUITE_LABEL]: suite }, refresher: { provisioning: { secretName: SECRET, serviceAccounts: ['default'] } } },
+      { release, namespace: releaseNamespace },
+    );
+    const role = only(objects, 'ClusterRole', '-refresher') as unknown as V1ClusterRole;
+    const binding = only(objects, 'ClusterRoleBinding', '-refresher') as unknown as V1ClusterRoleBinding;
+    const account = only(objects, 'ServiceAccount', '-refresher');
+    const container = only(objects, 'CronJob').spec;
+    const refresher = at<Container[]>(container, 'jobTemplate', 'spec', 'template', 'spec', 'containers').find((candidate) => candidate.name === 'refresher');
+    assert.deepEqual(refresher?.args, ['refresh']);
+    const cronJobEnv = Object.fromEntries((refresher?.env ?? []).flatMap((entry) => (entry.value === undefined ? [] : [[entry.name, entry.value]])));
+
+    await createNamespace(cluster, releaseNamespace, {});
+    await cluster.core.createNamespacedServiceAccount({ namespace: releaseNamespace, body: { metadata: { name: account.metadata.name } } });
+    await cluster.rbac.createClusterRole({ body: role });
+    clusterScoped.push({ kind: 'ClusterRole', name: role.metadata?.name ?? '' });
+    await cluster.rbac.createClusterRoleBinding({ body: binding });
+    clusterScoped.push({ kind: 'ClusterRoleBinding', name: binding.metadata?.name ?? '' });
+
+    // A namespace with a stale managed Secret (created before the namespace was enabled, so the webhook left it
+    // alone) and no provisioned Secret yet.
+    await createNamespace(cluster, lateNamespace, { [SUITE_LABEL]: suite });
+    await createSecret(cluster, { namespace: lateNamespace, name: 'stale' });
+    await labelNamespace(cluster, lateNamespace, { [NAMESPACE_LABEL]: NAMESPACE_LABEL_VALUE });
+    await waitForServiceAccount(cluster, lateNamespace, 'default');
+
+    const kubeconfig = await kubeconfigForServiceAccount(cluster, releaseNamespace, account.metadata.name);
+    // RBAC grants reach the authorizer through a watch: retry the first run briefly if it was too early.
+    let result = await runCli(['refresh', '--kubeconfig', kubeconfig], { env: cronJobEnv });
+    for (let attempt = 0; result.code !== 0 && /forbidden/.test(result.stdout) && attempt < 10; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      result = await runCli(['refresh', '--kubeconfig', kubeconfig], { env: cronJobEnv });
+    }
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const summary = refreshSummaryOf(result);
+    assert.deepEqual([summary.stale, summary.refreshed, summary.eventsFailed], [1, 1, 0]);
+    assert.deepEqual(summary.provisioning, { created: 1, conflicts: 1, serviceAccountsUpdated: 1, serviceAccountsMissing: 0, failed: 0 });
+    assert.deepEqual(await imagePullSecrets(lateNamespace, 'default'), [SECRET]);
   });
 });

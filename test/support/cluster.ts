@@ -12,7 +12,9 @@ import {
   AdmissionregistrationV1Api,
   CoreV1Api,
   KubeConfig,
+  PatchStrategy,
   RbacAuthorizationV1Api,
+  setHeaderOptions,
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
@@ -81,6 +83,11 @@ export function enabledNamespaceLabels(extra: Record<string, string> = {}): Reco
 
 export async function createNamespace(cluster: TestCluster, name: string, labels: Record<string, string>): Promise<void> {
   await cluster.core.createNamespace({ body: { metadata: { name, labels } } });
+}
+
+/** Adds (or changes) labels on an existing namespace with a merge patch. */
+export async function labelNamespace(cluster: TestCluster, name: string, labels: Record<string, string>): Promise<void> {
+  await cluster.core.patchNamespace({ name, body: { metadata: { labels } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
 /** Starts deleting namespaces and returns without waiting for them to go (the namespace controller finishes). */
@@ -266,6 +273,14 @@ export async function kubeconfigForUnreachableServer(cluster: TestCluster): Prom
 /** A kubeconfig trusting the harness CA but pointing at `server` (e.g. a socket that never answers). */
 export async function kubeconfigForServer(cluster: TestCluster, server: string): Promise<string> {
   return writeKubeconfig(server, await readFile(cluster.info.caFile, 'utf8'), 'nobody', { token: 'unused' });
+}
+
+/** A kubeconfig for the harness cluster that authenticates with `token`, as a pod with that ServiceAccount does. */
+export async function kubeconfigForServiceAccount(cluster: TestCluster, namespace: string, serviceAccount: string): Promise<string> {
+  const request = await cluster.core.createNamespacedServiceAccountToken({ namespace, name: serviceAccount, body: { spec: { audiences: [], expirationSeconds: 3_600 } } });
+  const token = request.status?.token;
+  if (!token) throw new Error(`no token issued for ServiceAccount ${namespace}/${serviceAccount}`);
+  return writeKubeconfig(cluster.info.server, await readFile(cluster.info.caFile, 'utf8'), `${namespace}:${serviceAccount}`, { token });
 }
 
 async function writeKubeconfig(server: string, caPem: string, user: string, credentials: Record<string, string>): Promise<string> {
