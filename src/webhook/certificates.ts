@@ -22,7 +22,7 @@ export const NOT_BEFORE_BACKDATE_MS = 5 * 60_000;
 function newKeyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey; keyPem: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e), keyPem };
 }
 
@@ -60,7 +60,7 @@ export function issueServingCertificate(
   options: { hosts: readonly string[]; now: Date; validityDays: number },
 ): ServingCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const keys = newKeyPair();
   const cert = baseCertificate(keys.publicKey, options.hosts[0] ?? 'ecr-anywhere', options.now, options.validityDays);
   cert.setIssuer(caCert.subject.attributes);
