@@ -1,7 +1,10 @@
-// `npm run bench [-- webhook]`: runs the benchmarks and prints their figures. Results are recorded in docs/benchmarks.md.
+// `npm run bench [-- webhook|refresher]`: runs the benchmarks and prints their figures. Results are recorded in
+// docs/benchmarks.md. The refresher benchmark needs the local control plane (`npm run tools` first).
+import { runRefresherBench } from './refresher.js';
 import { runWebhookBench } from './webhook.js';
 
 const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
 
 if (all || wanted.has('webhook')) await runWebhookBench();
+if (all || wanted.has('refresher')) await runRefresherBench();
