@@ -98,11 +98,28 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   ready = false;
   logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
   tls.stop();
-  // Fastify's close stops accepting, lets in-flight requests finish and then closes idle keep-alive sockets.
-  await app.close();
+  await drain(app);
   await ops.close();
   logger.info('stopped');
   logger.flush();
+}
+
+/** Longest a shutdown waits for in-flight reviews: inside Kubernetes' default 30 s grace period. */
+const DRAIN_LIMIT_MS = 20_000;
+
+/**
+ * Stops accepting, lets in-flight reviews finish, and closes keep-alive connections as soon as they fall idle. The
+ * API server keeps its connections open; left alone they would hold the process for the whole keep-alive timeout.
+ */
+async function drain(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 200);
+  const limit = setTimeout(() => app.server.closeAllConnections(), DRAIN_LIMIT_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(limit);
+  }
 }
 
 function addressPort(app: FastifyInstance): number | undefined {

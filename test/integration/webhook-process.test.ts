@@ -1,6 +1,7 @@
 // The real CLI process over TLS, the real AWS SDK reaching the ECR stand-in via AWS_ENDPOINT_URL_ECR.
 import assert from 'node:assert/strict';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -104,15 +105,22 @@ describe('ecr-anywhere webhook (process)', () => {
     assert.ok(!webhook.output().includes('FAKE'), 'Secret data leaked into the logs');
   });
 
-  it('drains an in-flight review on SIGTERM and exits 0', async () => {
+  it('drains an in-flight review on SIGTERM and exits 0, without waiting for idle keep-alive connections', async () => {
+    // The API server keeps its connections alive: one idle across the shutdown, one that falls idle after its review.
+    const keepAlive = new Agent({ keepAlive: true, ca: currentCa });
+    const held = await postJson(webhook.port, '/sync', secretReview(managedSecret()), currentCa, keepAlive);
+    assert.equal(held.status, 200);
     standIn.behaviour = 'hang';
-    const inFlight = postJson(webhook.port, '/sync', secretReview(managedSecret({ annotations: { 'ecr-anywhere.centml.ai/registries': '123456789012.dkr.ecr.eu-west-3.amazonaws.com' } })), currentCa).catch((e: Error) => e);
+    const inFlight = postJson(webhook.port, '/sync', secretReview(managedSecret({ annotations: { 'ecr-anywhere.centml.ai/registries': '123456789012.dkr.ecr.eu-west-3.amazonaws.com' } })), currentCa, keepAlive).catch((e: Error) => e);
     await new Promise((resolve) => setTimeout(resolve, 300));
     webhook.child.kill('SIGTERM');
     const reply = await inFlight;
     assert.ok(!(reply instanceof Error), `in-flight request failed: ${reply instanceof Error ? reply.message : ''}`);
     assert.equal(reply.status, 200);
     assert.equal((JSON.parse(reply.body) as AdmissionReviewResponse).response.allowed, false, 'answered as an ECR timeout');
+    const stoppedWithin = await Promise.race([webhook.exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))]);
+    keepAlive.destroy();
+    assert.ok(stoppedWithin, 'the webhook was still running 10 s after SIGTERM');
     assert.equal(await webhook.exited, 0);
     assert.match(webhook.output(), /shutting down/);
   });

@@ -1,6 +1,6 @@
 // Starts the real `ecr-anywhere webhook` CLI as a child process and finds its ports from its JSON log.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -66,11 +66,11 @@ export interface HttpsReply {
 }
 
 /** POSTs JSON over TLS, trusting only `ca`; reports the server certificate's fingerprint. */
-export function postJson(port: number, path: string, body: unknown, ca: string): Promise<HttpsReply> {
+export function postJson(port: number, path: string, body: unknown, ca: string, agent: Agent | false = false): Promise<HttpsReply> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      { host: '127.0.0.1', port, path, method: 'POST', ca, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
       (res) => {
         const chunks: Buffer[] = [];
         const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
