@@ -77,8 +77,8 @@ export async function runWebhookBench(): Promise<WebhookBenchResult> {
     ...standInAwsEnv(standIn.url),
     CERT_FILE: join(dir, 'tls.crt'),
     KEY_FILE: join(dir, 'tls.key'),
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-  });
+    LOG_LEVEL: 'info',
+  }, [], { keepOutput: false });
   const bare = await startBare(join(dir, 'tls.crt'), join(dir, 'tls.key'));
   const pinned = (await pinToCore(process.pid, 0)) && (await pinToCore(webhook.child.pid ?? 0, 1)) && (await pinToCore(bare.pid, 1));
   try {

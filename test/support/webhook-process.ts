@@ -18,7 +18,11 @@ export interface WebhookProcess {
 export async function startWebhookProcess(
   env: Record<string, string>,
   args: string[] = [],
-  options: { readonly startTimeoutMs?: number } = {},
+  options: {
+    readonly startTimeoutMs?: number;
+    /** false: keep only what was written before serving (a benchmark must not pay for collecting every log line). */
+    readonly keepOutput?: boolean;
+  } = {},
 ): Promise<WebhookProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const child = spawn(process.execPath, [CLI_PATH, 'webhook', '--port', '0', '--ops-port', '0', '--host', '127.0.0.1', ...args], {
@@ -37,6 +41,11 @@ export async function startWebhookProcess(
       const line = output.split('\n').find((l) => l.includes('is serving POST /sync'));
       if (line) {
         clearTimeout(deadline);
+        child.stdout.off('data', check); // scanning the whole output on every chunk would grow quadratically
+        if (options.keepOutput === false) {
+          child.stdout.removeAllListeners('data');
+          child.stdout.resume();
+        }
         const parsed = JSON.parse(line) as { port: number; opsPort: number };
         resolve({ port: parsed.port, opsPort: parsed.opsPort });
       }
