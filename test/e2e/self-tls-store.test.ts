@@ -49,7 +49,7 @@ describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () 
     cluster = await ensureCluster();
     await createNamespace(cluster, namespace, {});
     // Our entry second, after someone else's: the patch must find it by name and leave the other alone.
-    const ours = webhookConfiguration({ name: configurationName, url: 'https://127.0.0.1:1', caBundle: '' }).webhooks?.[0];
+    const ours = (await webhookConfiguration({ name: configurationName, url: 'https://127.0.0.1:1', caBundle: '' })).webhooks?.[0];
     assert.ok(ours);
     delete ours.clientConfig.caBundle;
     const other = { ...ours, name: 'other.example.com', clientConfig: { url: 'https://127.0.0.1:2/other', caBundle: otherCa } };

@@ -45,7 +45,7 @@ async function createFixture(cluster: TestCluster, prefix: string): Promise<Fixt
   await createNamespace(cluster, fixture.appsNamespace, enabledNamespaceLabels({ [RUN_LABEL]: run }));
   await cluster.core.createNamespacedSecret({ namespace: fixture.tlsNamespace, body: { metadata: { name: fixture.secretName }, type: 'Opaque' } });
   // Nothing listens on port 1: until a test points the webhook at a process, only this run's namespace is affected.
-  const body = webhookConfiguration({ name: fixture.configurationName, url: 'https://127.0.0.1:1', caBundle: '', namespaceLabels: { [RUN_LABEL]: run } });
+  const body = await webhookConfiguration({ name: fixture.configurationName, url: 'https://127.0.0.1:1', caBundle: '', namespaceLabels: { [RUN_LABEL]: run } });
   delete body.webhooks?.[0]?.clientConfig.caBundle;
   await cluster.admission.createMutatingWebhookConfiguration({ body });
   return fixture;

@@ -21,10 +21,11 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import forge from 'node-forge';
-import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../../src/common/names.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../../src/common/names.js';
 import { KeepAliveAuthentication } from '../../src/refresher/keep-alive-auth.js';
 import { createSelfSignedServing } from '../../src/webhook/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
+import { only, renderChart } from './helm.js';
 import type { EcrStandIn } from './ecr-stand-in.js';
 import { REPO_ROOT } from './tools.js';
 import { startWebhookProcess, type WebhookProcess } from './webhook-process.js';
@@ -194,24 +195,23 @@ export interface WebhookRegistration {
   readonly namespaceLabels?: Record<string, string>;
 }
 
-/** The configuration the chart installs, aimed at a host process by URL. */
-export function webhookConfiguration(registration: WebhookRegistration): V1MutatingWebhookConfiguration {
-  return {
-    metadata: { name: registration.name },
-    webhooks: [
-      {
-        name: WEBHOOK_NAME,
-        admissionReviewVersions: ['v1'],
-        clientConfig: { url: `${registration.url}${WEBHOOK_PATH}`, caBundle: Buffer.from(registration.caBundle).toString('base64') },
-        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], scope: 'Namespaced' }],
-        objectSelector: { matchLabels: { [MANAGED_LABEL]: MANAGED_LABEL_VALUE } },
-        namespaceSelector: { matchLabels: enabledNamespaceLabels(registration.namespaceLabels) },
-        failurePolicy: 'Fail',
-        sideEffects: 'None',
-        timeoutSeconds: 10,
-      },
-    ],
+/**
+ * The chart's own MutatingWebhookConfiguration (rules, selectors, failure policy, timeouts — rendered by helm), aimed
+ * at a host process by URL: a Service cannot route to this machine's processes. Only the name and clientConfig differ
+ * from what `helm install` creates.
+ */
+export async function webhookConfiguration(registration: WebhookRegistration): Promise<V1MutatingWebhookConfiguration> {
+  const values = {
+    aws: { region: 'us-east-1' },
+    // The chart demands a caBundle with webhook.url; an empty one (a test that fills it later) is dropped below.
+    tls: { mode: 'manual', manual: { secretName: 'host-webhook-tls', caBundle: registration.caBundle || 'dW5zZXQ=' } },
+    webhook: { url: `${registration.url}${WEBHOOK_PATH}` },
+    extraNamespaceLabels: registration.namespaceLabels ?? {},
   };
+  const rendered = only(await renderChart(values), 'MutatingWebhookConfiguration') as unknown as V1MutatingWebhookConfiguration;
+  rendered.metadata = { name: registration.name };
+  if (registration.caBundle === '') for (const webhook of rendered.webhooks ?? []) delete webhook.clientConfig.caBundle;
+  return rendered;
 }
 
 /**
@@ -222,7 +222,7 @@ export async function registerWebhook(
   cluster: TestCluster,
   registration: WebhookRegistration & { readonly probeNamespace: string },
 ): Promise<() => Promise<void>> {
-  await cluster.admission.createMutatingWebhookConfiguration({ body: webhookConfiguration(registration) });
+  await cluster.admission.createMutatingWebhookConfiguration({ body: await webhookConfiguration(registration) });
   const unregister = async (): Promise<void> => {
     await cluster.admission.deleteMutatingWebhookConfiguration({ name: registration.name }).catch(() => undefined);
   };
