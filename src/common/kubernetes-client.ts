@@ -1,6 +1,16 @@
 // The one place that loads Kubernetes client configuration and turns client errors into our own small type.
 // In a pod it uses the service account; elsewhere KUBECONFIG (or ~/.kube/config) and an optional context.
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  type Configuration,
+  type Middleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { KeepAliveAuthentication } from './keep-alive-auth.js';
 
 export interface KubeConfigOptions {
   readonly context?: string | undefined;
@@ -64,4 +74,34 @@ export function toKubernetesError(error: unknown, action: string): KubernetesErr
   const cause = error as { code?: unknown; message?: unknown };
   const detail = typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message.slice(0, 200) : 'unknown error';
   return new KubernetesError(0, `${action}: API server unreachable (${detail})`);
+}
+
+/** Each request gets its own deadline: the client has none, and a silent API server must not stall a caller. */
+function deadlineMiddleware(timeoutMs: number): Middleware {
+  return {
+    pre: (context: RequestContext) => {
+      context.setSignal(AbortSignal.timeout(timeoutMs));
+      return Promise.resolve(context);
+    },
+    post: (context: ResponseContext) => Promise.resolve(context),
+  };
+}
+
+/**
+ * Client configuration for the API clients of one adapter: the kubeconfig's credentials, one keep-alive connection
+ * pool for every request, and a per-request deadline. `close()` releases the kept-alive connections.
+ */
+export function createApiConfiguration(
+  kubeConfig: KubeConfig,
+  options: { readonly requestTimeoutMs: number },
+): { readonly configuration: Configuration; close(): void } {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new KubernetesError(0, 'no Kubernetes cluster configured');
+  const auth = new KeepAliveAuthentication(kubeConfig);
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: auth },
+    promiseMiddleware: [deadlineMiddleware(options.requestTimeoutMs)],
+  });
+  return { configuration, close: () => auth.close() };
 }

@@ -5,16 +5,11 @@ import {
   ApiException,
   CoreV1Api,
   PatchStrategy,
-  ServerConfiguration,
-  createConfiguration,
   setHeaderOptions,
   type KubeConfig,
-  type Middleware,
-  type RequestContext,
-  type ResponseContext,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubernetesError, toKubernetesError } from '../common/kubernetes-client.js';
+import { KubernetesError, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
 import {
   DOCKER_CONFIG_JSON_KEY,
   DOCKER_CONFIG_JSON_TYPE,
@@ -26,7 +21,6 @@ import {
 } from '../common/names.js';
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
-import { KeepAliveAuthentication } from './keep-alive-auth.js';
 import type { ManagedSecretInfo } from './plan.js';
 import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
@@ -98,41 +92,23 @@ function statusReason(error: unknown): string | undefined {
   }
 }
 
-/** Gives each request its own deadline: the client has none, and a silent API server must not hang a CronJob. */
-function deadlineMiddleware(timeoutMs: number): Middleware {
-  return {
-    pre: (context: RequestContext) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
-      return Promise.resolve(context);
-    },
-    post: (context: ResponseContext) => Promise.resolve(context),
-  };
-}
-
 export class KubernetesRefresherCluster implements RefresherCluster {
   private readonly api: CoreV1Api;
-  private readonly auth: KeepAliveAuthentication;
+  private readonly releaseConnections: () => void;
   private readonly counts: ApiCallCounts = { list: 0, get: 0, patch: 0, create: 0, event: 0 };
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly options: KubernetesAdapterOptions,
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new KubernetesError(0, 'no Kubernetes cluster configured');
-    this.auth = new KeepAliveAuthentication(kubeConfig);
-    this.api = new CoreV1Api(
-      createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: this.auth },
-        promiseMiddleware: [deadlineMiddleware(options.requestTimeoutMs)],
-      }),
-    );
+    const api = createApiConfiguration(kubeConfig, { requestTimeoutMs: options.requestTimeoutMs });
+    this.api = new CoreV1Api(api.configuration);
+    this.releaseConnections = (): void => api.close();
   }
 
   /** Releases the kept-alive connections at the end of a run. */
   close(): void {
-    this.auth.close();
+    this.releaseConnections();
   }
 
   apiCalls(): ApiCallCounts {

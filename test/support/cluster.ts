@@ -14,15 +14,13 @@ import {
   KubeConfig,
   PatchStrategy,
   RbacAuthorizationV1Api,
-  ServerConfiguration,
-  createConfiguration,
   setHeaderOptions,
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
 import forge from 'node-forge';
 import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../../src/common/names.js';
-import { KeepAliveAuthentication } from '../../src/refresher/keep-alive-auth.js';
+import { createApiConfiguration } from '../../src/common/kubernetes-client.js';
 import { createSelfSignedServing } from '../../src/webhook/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
 import { only, renderChart } from './helm.js';
@@ -65,10 +63,7 @@ export function ensureCluster(): Promise<TestCluster> {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(info.kubeconfig);
     // Like makeApiClient, but reusing connections (see keep-alive-auth.ts): fixtures of 1 000 Secrets go 2x faster.
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(info.server, {}),
-      authMethods: { default: new KeepAliveAuthentication(kubeConfig) },
-    });
+    const { configuration } = createApiConfiguration(kubeConfig, { requestTimeoutMs: 60_000 });
     return {
       info,
       kubeConfig,

@@ -5,16 +5,11 @@ import {
   AdmissionregistrationV1Api,
   CoreV1Api,
   PatchStrategy,
-  ServerConfiguration,
-  createConfiguration,
   setHeaderOptions,
   type KubeConfig,
-  type Middleware,
-  type RequestContext,
-  type ResponseContext,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubernetesError, toKubernetesError } from '../../common/kubernetes-client.js';
+import { createApiConfiguration, toKubernetesError } from '../../common/kubernetes-client.js';
 import { WEBHOOK_NAME } from '../../common/names.js';
 import { decodeTlsSecretData, encodeTlsSecretData, type TlsSecretContents } from './secret-contents.js';
 import { normalizeBundle } from './tls-decision.js';
@@ -57,17 +52,6 @@ export interface KubernetesSelfTlsStoreOptions {
   readonly requestTimeoutMs: number;
 }
 
-/** Each request gets its own deadline: the client has none, and a silent API server must not stall the loop. */
-function deadlineMiddleware(timeoutMs: number): Middleware {
-  return {
-    pre: (context: RequestContext) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
-      return Promise.resolve(context);
-    },
-    post: (context: ResponseContext) => Promise.resolve(context),
-  };
-}
-
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 interface Access {
@@ -87,13 +71,7 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
     kubeConfig: KubeConfig,
     private readonly options: KubernetesSelfTlsStoreOptions,
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new KubernetesError(0, 'no Kubernetes cluster configured');
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
-      promiseMiddleware: [deadlineMiddleware(options.requestTimeoutMs)],
-    });
+    const { configuration } = createApiConfiguration(kubeConfig, { requestTimeoutMs: options.requestTimeoutMs });
     this.core = new CoreV1Api(configuration);
     this.admission = new AdmissionregistrationV1Api(configuration);
     this.secretRef = `${options.namespace}/${options.secretName}`;
