@@ -10,6 +10,9 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KeepAliveAuthentication } from './keep-alive-auth.js';
 
 export interface KubeConfigOptions {
@@ -17,10 +20,18 @@ export interface KubeConfigOptions {
   readonly kubeconfig?: string | undefined;
 }
 
+const NO_CLUSTER = 'no Kubernetes cluster configured: run in a pod, or set KUBECONFIG / --kubeconfig';
+
+/** True when the default loader has nothing to load and would fall back to http://localhost:8080. */
+export function hasDefaultKubeConfig(env: Readonly<Record<string, string | undefined>>, home: string): boolean {
+  return Boolean(env.KUBECONFIG) || Boolean(env.KUBERNETES_SERVICE_HOST) || existsSync(join(home, '.kube', 'config'));
+}
+
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const config = new KubeConfig();
   if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-  else config.loadFromDefault();
+  else if (hasDefaultKubeConfig(process.env, homedir())) config.loadFromDefault();
+  else throw new KubernetesError(0, NO_CLUSTER);
   if (options.context) {
     if (!config.getContexts().some((context) => context.name === options.context)) {
       throw new KubernetesError(0, `context "${options.context}" is not in the kubeconfig`);
@@ -28,7 +39,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
     config.setCurrentContext(options.context);
   }
   if (!config.getCurrentCluster()) {
-    throw new KubernetesError(0, 'no Kubernetes cluster configured: run in a pod, or set KUBECONFIG / --kubeconfig');
+    throw new KubernetesError(0, NO_CLUSTER);
   }
   return config;
 }
