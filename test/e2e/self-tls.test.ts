@@ -162,6 +162,18 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
   }
 }
 
+
+/** Two webhook processes started at the same moment; if either fails to start, the other is stopped too. */
+async function startTwoReplicas(env: Record<string, string>): Promise<WebhookProcess[]> {
+  const started = await Promise.allSettled([startWebhookProcess(env), startWebhookProcess(env)]);
+  const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    throw failed.reason;
+  }
+  return replicas;
+}
 describe('TLS_MODE=self: two replicas on a real API server', { timeout: 150_000 }, () => {
   let cluster: TestCluster;
   let standIn: EcrStandIn;
@@ -174,10 +186,7 @@ describe('TLS_MODE=self: two replicas on a real API server', { timeout: 150_000 
     fixture = await createFixture(cluster, 'stls');
     // Both start on the empty Secret at the same moment: they must still end up with one CA.
     const env = selfTlsEnv(cluster, fixture, standIn, { TLS_CHECK_INTERVAL: '2s' });
-    const started = await Promise.allSettled([startWebhookProcess(env), startWebhookProcess(env)]);
-    replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    replicas = await startTwoReplicas(env);
   });
 
   after(async () => {
@@ -247,10 +256,7 @@ describe('TLS_MODE=self: a CA rotation while the API server keeps calling', { ti
     fixture = await createFixture(cluster, 'srot');
     // Short lives so a whole rotation fits in a test: certificates renew every ~8 s, the CA after ~24 s.
     const env = selfTlsEnv(cluster, fixture, standIn, { TLS_CHECK_INTERVAL: '1s', TLS_LEAF_VALIDITY: '12s', TLS_CA_VALIDITY: '36s' });
-    const started = await Promise.allSettled([startWebhookProcess(env), startWebhookProcess(env)]);
-    replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    replicas = await startTwoReplicas(env);
   });
 
   after(async () => {
