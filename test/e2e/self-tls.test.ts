@@ -163,17 +163,35 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
 }
 
 
-/** Two webhook processes started at the same moment; if either fails to start, the other is stopped too. */
-async function startTwoReplicas(env: Record<string, string>): Promise<WebhookProcess[]> {
+interface ReplicaSet {
+  readonly cluster: TestCluster;
+  readonly standIn: EcrStandIn;
+  readonly fixture: Fixture;
+  readonly replicas: WebhookProcess[];
+}
+
+/** A fixture and two self-mode webhook processes started at the same moment; on failure, what was made is removed. */
+async function setUpReplicas(prefix: string, extraEnv: Record<string, string>): Promise<ReplicaSet> {
+  const cluster = await ensureCluster();
+  const standIn = await startEcrStandIn();
+  const fixture = await createFixture(cluster, prefix);
+  const env = selfTlsEnv(cluster, fixture, standIn, extraEnv);
   const started = await Promise.allSettled([startWebhookProcess(env), startWebhookProcess(env)]);
   const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
-    await Promise.all(replicas.map((replica) => replica.stop()));
+    await tearDownReplicas({ cluster, standIn, fixture, replicas });
     throw failed.reason;
   }
-  return replicas;
+  return { cluster, standIn, fixture, replicas };
 }
+
+async function tearDownReplicas(set: ReplicaSet): Promise<void> {
+  await Promise.all(set.replicas.map((replica) => replica.stop()));
+  await set.standIn?.close();
+  if (set.cluster && set.fixture) await deleteFixture(set.cluster, set.fixture);
+}
+
 describe('TLS_MODE=self: two replicas on a real API server', { timeout: 150_000 }, () => {
   let cluster: TestCluster;
   let standIn: EcrStandIn;
@@ -181,19 +199,11 @@ describe('TLS_MODE=self: two replicas on a real API server', { timeout: 150_000 
   let replicas: WebhookProcess[] = [];
 
   before(async () => {
-    cluster = await ensureCluster();
-    standIn = await startEcrStandIn();
-    fixture = await createFixture(cluster, 'stls');
     // Both start on the empty Secret at the same moment: they must still end up with one CA.
-    const env = selfTlsEnv(cluster, fixture, standIn, { TLS_CHECK_INTERVAL: '2s' });
-    replicas = await startTwoReplicas(env);
+    ({ cluster, standIn, fixture, replicas } = await setUpReplicas('stls', { TLS_CHECK_INTERVAL: '2s' }));
   });
 
-  after(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    await standIn?.close();
-    await deleteFixture(cluster, fixture);
-  });
+  after(() => tearDownReplicas({ cluster, standIn, fixture, replicas }));
 
   it('writes one CA and certificate into the Secret, and both replicas serve that certificate', async () => {
     const contents = await readTlsSecret(cluster, fixture);
@@ -251,19 +261,11 @@ describe('TLS_MODE=self: a CA rotation while the API server keeps calling', { ti
   let replicas: WebhookProcess[] = [];
 
   before(async () => {
-    cluster = await ensureCluster();
-    standIn = await startEcrStandIn();
-    fixture = await createFixture(cluster, 'srot');
     // Short lives so a whole rotation fits in a test: certificates renew every ~8 s, the CA after ~24 s.
-    const env = selfTlsEnv(cluster, fixture, standIn, { TLS_CHECK_INTERVAL: '1s', TLS_LEAF_VALIDITY: '12s', TLS_CA_VALIDITY: '36s' });
-    replicas = await startTwoReplicas(env);
+    ({ cluster, standIn, fixture, replicas } = await setUpReplicas('srot', { TLS_CHECK_INTERVAL: '1s', TLS_LEAF_VALIDITY: '12s', TLS_CA_VALIDITY: '36s' }));
   });
 
-  after(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    await standIn?.close();
-    await deleteFixture(cluster, fixture);
-  });
+  after(() => tearDownReplicas({ cluster, standIn, fixture, replicas }));
 
   it('admits every Secret across certificate renewals, a CA rotation and its clean-up, in both replicas', async () => {
     const initialCa = (await readTlsSecret(cluster, fixture)).caCert;
