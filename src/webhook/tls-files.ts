@@ -1,7 +1,7 @@
 // Serves whatever certificate is in CERT_FILE/KEY_FILE now. Kubernetes swaps a mounted Secret by renaming a
 // symlinked directory, which file watchers miss; polling the content every few seconds catches every swap.
 // A half-written or mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from '../common/logger.js';
@@ -15,10 +15,25 @@ export interface CertificateFilesOptions {
   readonly onChange: (pair: PemPair) => void;
 }
 
-export async function readPemPair(certFile: string, keyFile: string): Promise<PemPair> {
+async function readPemFiles(certFile: string, keyFile: string): Promise<PemPair> {
   const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
-  createSecureContext({ cert: certPem, key: keyPem }); // throws when the pair is unusable or mismatched
   return { certPem, keyPem };
+}
+
+/**
+ * Throws when the pair is unusable or mismatched. A secure context alone is not enough: it accepts an empty
+ * certificate (a file caught half-written) beside a valid key.
+ */
+function checkPemPair(pair: PemPair): void {
+  const certificate = new X509Certificate(pair.certPem);
+  if (!certificate.checkPrivateKey(createPrivateKey(pair.keyPem))) throw new Error('the key does not belong to the certificate');
+  createSecureContext({ cert: pair.certPem, key: pair.keyPem });
+}
+
+export async function readPemPair(certFile: string, keyFile: string): Promise<PemPair> {
+  const pair = await readPemFiles(certFile, keyFile);
+  checkPemPair(pair);
+  return pair;
 }
 
 function fingerprint(pair: PemPair): string {
@@ -57,16 +72,20 @@ export class CertificateFiles {
   private async poll(): Promise<void> {
     let pair: PemPair;
     try {
-      pair = await readPemPair(this.options.certFile, this.options.keyFile);
+      pair = await readPemFiles(this.options.certFile, this.options.keyFile);
+      // Unchanged files are not parsed again: building a secure context costs milliseconds of CPU on every poll.
+      if (fingerprint(pair) === this.current) {
+        this.warned = false;
+        return;
+      }
+      checkPemPair(pair);
     } catch (error) {
       if (!this.warned) this.options.logger.warn({ reason: (error as Error).message }, 'certificate files unreadable; still serving the loaded certificate');
       this.warned = true;
       return;
     }
     this.warned = false;
-    const print = fingerprint(pair);
-    if (print === this.current) return;
-    this.current = print;
+    this.current = fingerprint(pair);
     this.options.onChange(pair);
     this.options.logger.info({ certFile: this.options.certFile }, 'reloaded the TLS certificate');
   }
