@@ -1,5 +1,6 @@
 // Building and merging `.dockerconfigjson` content. We own only the auths entries of the registries we manage:
 // every other key and every other registry's entry survives a merge.
+import { toBase64Text, type Base64Text } from './base64.js';
 import { ECR_USERNAME } from './names.js';
 
 export interface AuthEntry {
@@ -47,8 +48,8 @@ export function decodeDockerConfig(base64Value: string | undefined): DockerConfi
   return { ...parsed, auths: { ...auths } };
 }
 
-export function encodeDockerConfig(config: DockerConfig): string {
-  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64');
+export function encodeDockerConfig(config: DockerConfig): Base64Text {
+  return toBase64Text(JSON.stringify(config));
 }
 
 function holdsEntry(current: unknown, wanted: AuthEntry): boolean {

@@ -1,5 +1,6 @@
 // The slice of admission.k8s.io/v1 this webhook reads and writes, and the structural check the HTTP layer runs
 // before any logic sees a review.
+import type { Base64Text } from '../common/base64.js';
 
 export interface ObjectMeta {
   name?: string;
@@ -48,7 +49,7 @@ export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
   patchType?: 'JSONPatch';
-  patch?: string;
+  patch?: Base64Text;
   status?: AdmissionStatus;
   warnings?: string[];
 }
@@ -60,6 +61,19 @@ export interface AdmissionReviewResponse {
 }
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+/**
+ * The JSON of an answer. JSON.stringify scans every character of a string for escapes (~3 ns each on Node 20) and
+ * a patch is ~9 KB of base64 for an ECR-sized token, which never needs escaping: it is spliced in as it is, and
+ * everything else goes through JSON.stringify.
+ */
+export function serializeReviewResponse(review: AdmissionReviewResponse): string {
+  const { patch, ...response } = review.response;
+  const json = JSON.stringify({ ...review, response });
+  if (patch === undefined) return json;
+  // `json` ends with the braces closing `response` and the review.
+  return `${json.slice(0, -2)},"patch":"${patch}"}}`;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

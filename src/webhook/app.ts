@@ -6,7 +6,7 @@ import type { SecureContextOptions } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { WEBHOOK_PATH } from '../common/names.js';
-import { validateAdmissionReview } from './admission-review.js';
+import { serializeReviewResponse, validateAdmissionReview } from './admission-review.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import type { WebhookMetrics } from './metrics.js';
 import { refusal, type HandledReview, type ReviewHandler } from './review-handler.js';
@@ -79,20 +79,25 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     const duration = reply.elapsedTime / 1000;
     metrics.admissions.inc({ outcome: handled.outcome });
     metrics.admissionDuration.observe({ outcome: handled.outcome }, duration);
-    const quiet = handled.outcome === 'skipped' || handled.outcome === 'unchanged';
-    logger[quiet ? 'debug' : 'info'](
-      {
-        uid: review.request.uid,
-        secret: handled.secret,
-        operation: review.request.operation,
-        dryRun: review.request.dryRun === true,
-        outcome: handled.outcome,
-        detail: handled.detail,
-        durationMs: Math.round(duration * 1e6) / 1e3,
-      },
-      `admission ${handled.outcome}`,
-    );
-    return reply.code(200).send(handled.body);
+    // A refusal failed someone's Secret write: worth a warning. Everything else is routine and logged at debug, as
+    // mature webhooks do (one line per review would cost more than the review itself at load); the outcome counters
+    // and each Secret's updated_at annotation say what happened.
+    const level = handled.outcome === 'refused' ? 'warn' : 'debug';
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          uid: review.request.uid,
+          secret: handled.secret,
+          operation: review.request.operation,
+          dryRun: review.request.dryRun === true,
+          outcome: handled.outcome,
+          detail: handled.detail,
+          durationMs: Math.round(duration * 1e6) / 1e3,
+        },
+        `admission ${handled.outcome}`,
+      );
+    }
+    return reply.code(200).type('application/json; charset=utf-8').send(serializeReviewResponse(handled.body));
   });
 
   return app;

@@ -3,8 +3,11 @@
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Clock } from '../common/time.js';
 import { planAdmission, describeSecret } from './admission-plan.js';
+import { toBase64Text } from '../common/base64.js';
 import { ADMISSION_API_VERSION, type AdmissionReview, type AdmissionReviewResponse } from './admission-review.js';
 import { injectCredentials } from './credential-injection.js';
+import { memoizedDockerConfigUpdate } from './docker-config-update.js';
+import type { EcrRegistry } from '../common/registry-host.js';
 import type { EcrToken } from './ecr-token.js';
 
 export type AdmissionOutcome = 'patched' | 'unchanged' | 'skipped' | 'refused';
@@ -42,7 +45,13 @@ function asEcrAnywhereError(error: unknown): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.INTERNAL, 'unexpected failure while fetching ECR tokens');
 }
 
+function tokensForRegistries(registries: readonly EcrRegistry[], tokens: readonly EcrToken[]): Map<string, EcrToken> {
+  const tokenOfRegion = new Map(tokens.map((token) => [token.region, token]));
+  return new Map(registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
+}
+
 export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
+  const updateDockerConfig = memoizedDockerConfigUpdate();
   return async (review) => {
     const request = review.request;
     const secret = describeSecret(request);
@@ -56,22 +65,19 @@ export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
 
     let tokens: EcrToken[];
     try {
-      tokens = await Promise.all(plan.regions.map((region) => deps.tokenFor(region)));
+      // One region is the common case: no Promise.all and its arrays on the hot path.
+      tokens = plan.regions.length === 1 ? [await deps.tokenFor(plan.regions[0]!)] : await Promise.all(plan.regions.map((region) => deps.tokenFor(region)));
     } catch (error) {
       const failure = asEcrAnywhereError(error);
       return { body: refusal(request.uid, failure), outcome: 'refused', detail: failure.code, secret };
     }
-    const tokenOfRegion = new Map(tokens.map((token) => [token.region, token]));
-    const tokensByHost =
-      plan.registries.length === 0
-        ? new Map([[tokens[0]!.proxyHost, tokens[0]!]])
-        : new Map(plan.registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
+    const tokensByHost = plan.registries.length === 0 ? new Map([[tokens[0]!.proxyHost, tokens[0]!]]) : tokensForRegistries(plan.registries, tokens);
 
-    const operations = injectCredentials(plan.secret, tokensByHost, deps.clock());
-    if (operations.length === 0) {
+    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), updateDockerConfig);
+    if (credentialPatch.operations.length === 0) {
       return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'unchanged', detail: 'credentials current', secret };
     }
-    const patch = Buffer.from(JSON.stringify(operations), 'utf8').toString('base64');
+    const patch = toBase64Text(credentialPatch.json);
     return {
       body: reviewResponse({ uid: request.uid, allowed: true, patchType: 'JSONPatch', patch }),
       outcome: 'patched',

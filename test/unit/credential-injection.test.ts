@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import jsonPatch from 'fast-json-patch';
+import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
 import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
 import type { SecretObject } from '../../src/webhook/admission-review.js';
@@ -18,9 +18,17 @@ function token(region: string, password: string, expiresAt: string): EcrToken {
 const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
 const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
 
+/** The patch's operations, checking on every call that its JSON text says exactly the same. */
+function operationsOf(secret: SecretObject, tokens: Map<string, EcrToken>, now: Date): Operation[] {
+  const patch = injectCredentials(secret, tokens, now);
+  assert.deepEqual(JSON.parse(patch.json), patch.operations, 'json text and operations agree');
+  return [...patch.operations];
+}
+
 function apply(secret: SecretObject, tokens: Map<string, EcrToken>, now = NOW): SecretObject {
-  const operations = injectCredentials(secret, tokens, now);
-  return jsonPatch.applyPatch(structuredClone(secret), operations).newDocument;
+  const operations = operationsOf(secret, tokens, now);
+  // validate: true refuses a `replace` of a member that does not exist, as the API server does.
+  return jsonPatch.applyPatch(structuredClone(secret), operations, true).newDocument;
 }
 
 describe('injectCredentials', () => {
@@ -54,7 +62,7 @@ describe('injectCredentials', () => {
   it('is idempotent: a Secret holding the current tokens gets no operations', () => {
     const tokens = new Map([[HOST_A, tokenA]]);
     const once = apply(managedSecret(), tokens);
-    assert.deepEqual(injectCredentials(once, tokens, new Date('2026-11-21T11:00:00Z')), []);
+    assert.deepEqual(operationsOf(once, tokens, new Date('2026-11-21T11:00:00Z')), []);
   });
 
   it('moves updated_at only when credentials change', () => {
@@ -68,24 +76,57 @@ describe('injectCredentials', () => {
   it('repairs a deleted expires_at without touching credentials or updated_at', () => {
     const once = apply(managedSecret(), new Map([[HOST_A, tokenA]]));
     delete once.metadata!.annotations![EXPIRES_AT_ANNOTATION];
-    const operations = injectCredentials(once, new Map([[HOST_A, tokenA]]), new Date('2026-11-21T12:00:00Z'));
+    const operations = operationsOf(once, new Map([[HOST_A, tokenA]]), new Date('2026-11-21T12:00:00Z'));
     assert.deepEqual(operations, [
       { op: 'add', path: '/metadata/annotations/ecr-anywhere.centml.ai~1expires_at', value: '2026-11-21T22:00:00Z' },
     ]);
   });
 
   it('escapes annotation names in JSON pointers and adds a missing annotations map', () => {
-    const operations = injectCredentials(managedSecret(), new Map([[HOST_A, tokenA]]), NOW);
+    const operations = operationsOf(managedSecret(), new Map([[HOST_A, tokenA]]), NOW);
     assert.ok(operations.some((op) => op.op === 'add' && op.path === '/metadata/annotations'));
     const withAnnotations = managedSecret({ annotations: { other: 'x' } });
-    const paths = injectCredentials(withAnnotations, new Map([[HOST_A, tokenA]]), NOW).map((op) => op.path);
+    const paths = operationsOf(withAnnotations, new Map([[HOST_A, tokenA]]), NOW).map((op) => op.path);
     assert.ok(paths.includes('/metadata/annotations/ecr-anywhere.centml.ai~1expires_at'), paths.join(' '));
+  });
+
+  it('touches only the .dockerconfigjson value and its own annotations', () => {
+    const secret = managedSecret({ annotations: { team: 'payments', [UPDATED_AT_ANNOTATION]: '2026-11-20T10:00:00Z' } });
+    secret.data = { ...secret.data, extra: 'a2VlcA==' };
+    const operations = operationsOf(secret, new Map([[HOST_A, tokenA]]), NOW);
+    assert.deepEqual(
+      operations.map((op) => `${op.op} ${op.path}`),
+      [
+        'replace /data/.dockerconfigjson',
+        'add /metadata/annotations/ecr-anywhere.centml.ai~1expires_at',
+        'replace /metadata/annotations/ecr-anywhere.centml.ai~1updated_at',
+      ],
+    );
+  });
+
+  it('adds .dockerconfigjson beside other data keys when it is missing', () => {
+    const operations = operationsOf(managedSecret({ data: { extra: 'a2VlcA==' } }), new Map([[HOST_A, tokenA]]), NOW);
+    assert.equal(operations[0]?.op, 'add');
+    assert.equal(operations[0]?.path, '/data/.dockerconfigjson');
+  });
+
+  it('gives a Secret without metadata the annotations it needs', () => {
+    const secret: SecretObject = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/dockerconfigjson' };
+    const result = apply(secret, new Map([[HOST_A, tokenA]]));
+    assert.equal(result.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T22:00:00Z');
+    assert.deepEqual(decodeDockerConfigOf(result).auths[HOST_A], ecrAuthEntry('pw-a'));
+  });
+
+  it('writes the same entry for every host a token authorizes', () => {
+    const hostC = '333333333333.dkr.ecr.us-east-1.amazonaws.com';
+    const result = apply(managedSecret(), new Map([[HOST_A, tokenA], [hostC, tokenA]]));
+    assert.deepEqual(decodeDockerConfigOf(result).auths, { [HOST_A]: ecrAuthEntry('pw-a'), [hostC]: ecrAuthEntry('pw-a') });
   });
 
   it('does not modify the Secret it is given', () => {
     const secret = managedSecret();
     const copy = structuredClone(secret);
-    injectCredentials(secret, new Map([[HOST_A, tokenA]]), NOW);
+    operationsOf(secret, new Map([[HOST_A, tokenA]]), NOW);
     assert.deepEqual(secret, copy);
   });
 });

@@ -5,6 +5,18 @@ import { formatDuration, formatRfc3339, parseDuration, parseRfc3339 } from '../.
 
 describe('RFC 3339', () => {
   it('formats UTC with second precision', () => assert.equal(formatRfc3339(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05Z'));
+  it('formats each time right whatever came before (it remembers the last second)', () => {
+    const cases: Array<[string, string]> = [
+      ['2026-01-02T03:04:05.001Z', '2026-01-02T03:04:05Z'],
+      ['2026-01-02T03:04:05.999Z', '2026-01-02T03:04:05Z'],
+      ['2026-01-02T03:04:06.000Z', '2026-01-02T03:04:06Z'],
+      ['2026-01-02T03:04:05.500Z', '2026-01-02T03:04:05Z'],
+      ['1969-12-31T23:59:59.500Z', '1969-12-31T23:59:59Z'],
+      ['1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00Z'],
+    ];
+    for (const [input, expected] of cases) assert.equal(formatRfc3339(new Date(input)), expected, input);
+    assert.throws(() => formatRfc3339(new Date('not a date')), RangeError);
+  });
   it('parses Z, offsets and fractions', () => {
     assert.equal(parseRfc3339('2026-01-02T03:04:05Z')?.toISOString(), '2026-01-02T03:04:05.000Z');
     assert.equal(parseRfc3339('2026-01-02T05:04:05+02:00')?.toISOString(), '2026-01-02T03:04:05.000Z');
