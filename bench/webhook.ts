@@ -1,5 +1,6 @@
-// Warm-cache admissions under load: the real webhook process against a bare Fastify TLS endpoint that answers the
-// same review, in one run. Prints req/s at saturation, p50/p99 at a fixed 1 000 req/s, and the ratios.
+// Warm-cache admissions under load: the real webhook process against bare Fastify TLS endpoints that answer the
+// same review, in one run. Prints req/s and server CPU per request at saturation (autocannon), latency percentiles
+// at a fixed 1 000 req/s (fortio, or the Node fallback), and the ratios.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,26 +12,43 @@ import { startEcrStandIn } from '../test/support/ecr-stand-in.js';
 import { managedSecret, secretReview } from '../test/support/reviews.js';
 import { postJson, startWebhookProcess } from '../test/support/webhook-process.js';
 import { fixedRateLoad, type FixedRateFigures } from './fixed-rate.js';
+import { findFortio, fortioFixedRate } from './fortio.js';
 import { load, type LoadFigures } from './load.js';
+import { processCpuMs } from './server-cpu.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RATE = 1_000;
+const RATE_CONNECTIONS = (process.env.BENCH_RATE_CONNECTIONS ?? '1,4,16').split(',').map(Number);
+/** A real ECR password is about 2 KB; the size of every answer and most of the webhook's work follow from it. */
+const PASSWORD_CHARS = Number(process.env.BENCH_PASSWORD_CHARS ?? 2_000);
+/** Read before pinning this process changes the answer. */
+const CORES = availableParallelism();
+
+interface Endpoint {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+}
+
+interface SaturatedRun extends LoadFigures {
+  /** Server CPU per answered request, µs; undefined without /proc. */
+  readonly cpuPerRequestUs: number | undefined;
+  /** Server CPU time / wall time during the run: below ~0.95 the generator, not the server, was the limit. */
+  readonly serverBusy: number | undefined;
+}
 
 export interface WebhookBenchResult {
-  readonly bare: Figures;
-  readonly webhook: Figures;
+  readonly saturated: Record<string, SaturatedRun>;
+  readonly fixedRate: Record<string, Record<number, FixedRateFigures>>;
   readonly throughputRatio: number;
+  readonly cpuRatio: number | undefined;
   readonly ecrCalls: number;
 }
 
-interface Figures {
-  readonly saturated: LoadFigures;
-  readonly fixedRate: FixedRateFigures;
-}
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RATE = 1_000;
-
-async function startBare(certFile: string, keyFile: string): Promise<{ port: number; pid: number; stop: () => void }> {
+async function startBare(certFile: string, keyFile: string, answerFile?: string): Promise<{ port: number; pid: number; stop: () => void }> {
   const script = fileURLToPath(new URL('./bare-server.js', import.meta.url));
-  const child = spawn(process.execPath, [script, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, certFile, keyFile, ...(answerFile ? [answerFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString('utf8')) as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
@@ -38,69 +56,132 @@ async function startBare(certFile: string, keyFile: string): Promise<{ port: num
   return { port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
 }
 
-/**
- * On a multi-core machine the server gets a core of its own and the load generator (this process) another, so the
- * two servers are compared on equal CPU rather than on how the scheduler shares cores with the generator.
- */
-const CORES = availableParallelism(); // read before pinning this process changes the answer
-
+/** On a multi-core machine the servers get CPU 1 and the load generators CPU 0: servers compared on equal CPU. */
 async function pinToCore(pid: number, core: number): Promise<boolean> {
   if (CORES < 2) return false;
   return new Promise((resolve) => execFile('taskset', ['-a', '-cp', String(core), String(pid)], (error) => resolve(!error)));
 }
 
-async function measure(port: number, body: string): Promise<Figures> {
-  const url = `https://127.0.0.1:${port}/sync`;
+async function saturate(endpoint: Endpoint, body: string): Promise<SaturatedRun> {
+  const url = `https://127.0.0.1:${endpoint.port}/sync`;
   await load({ url, body, seconds: 2, connections: 10 }); // warm up JIT and connections
-  const saturated = await load({ url, body, seconds: SECONDS, connections: 32 });
-  const fixedRate = await fixedRateLoad({ port, body, ratePerSecond: RATE, seconds: SECONDS });
-  return { saturated, fixedRate };
+  const cpuBefore = processCpuMs(endpoint.pid);
+  const started = performance.now();
+  const figures = await load({ url, body, seconds: SECONDS, connections: 32 });
+  const wallMs = performance.now() - started;
+  const cpuAfter = processCpuMs(endpoint.pid);
+  const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return {
+    ...figures,
+    cpuPerRequestUs: cpuMs === undefined ? undefined : (cpuMs * 1000) / figures.total,
+    serverBusy: cpuMs === undefined ? undefined : cpuMs / wallMs,
+  };
 }
 
-function ms(value: number): string {
-  return value.toFixed(2).padStart(8);
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function row(name: string, figures: Figures): string {
-  const { saturated: s, fixedRate: f } = figures;
-  const errors = s.errors + s.non2xx + f.failed;
-  return `${name.padEnd(22)} ${s.requestsPerSecond.toFixed(0).padStart(9)} ${ms(f.p50Ms)} ${ms(f.p99Ms)} ${ms(f.maxMs)} ${String(errors).padStart(7)}`;
+/** The run with the median req/s of an endpoint's rounds, so one noisy round does not decide. */
+function medianRun(runs: readonly SaturatedRun[]): SaturatedRun {
+  const target = median(runs.map((run) => run.requestsPerSecond));
+  const cpu = runs.flatMap((run) => (run.cpuPerRequestUs === undefined ? [] : [run.cpuPerRequestUs]));
+  const closest = runs.reduce((best, run) => (Math.abs(run.requestsPerSecond - target) < Math.abs(best.requestsPerSecond - target) ? run : best));
+  return { ...closest, requestsPerSecond: target, cpuPerRequestUs: cpu.length > 0 ? median(cpu) : undefined };
 }
+
+const fixed = (value: number | undefined, digits: number, width: number): string => (value === undefined ? '-' : value.toFixed(digits)).padStart(width);
 
 export async function runWebhookBench(): Promise<WebhookBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-bench-'));
   const pair = createSelfSignedServing({ hosts: ['127.0.0.1'], now: new Date(), validityDays: 1 });
-  await writeFile(join(dir, 'tls.crt'), pair.certPem);
-  await writeFile(join(dir, 'tls.key'), pair.keyPem);
-  const standIn = await startEcrStandIn();
-  const webhook = await startWebhookProcess({
-    ...standInAwsEnv(standIn.url),
-    CERT_FILE: join(dir, 'tls.crt'),
-    KEY_FILE: join(dir, 'tls.key'),
-    LOG_LEVEL: 'info',
-  }, [], { keepOutput: false });
-  const bare = await startBare(join(dir, 'tls.crt'), join(dir, 'tls.key'));
-  const pinned = (await pinToCore(process.pid, 0)) && (await pinToCore(webhook.child.pid ?? 0, 1)) && (await pinToCore(bare.pid, 1));
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  await writeFile(certFile, pair.certPem);
+  await writeFile(keyFile, pair.keyPem);
+  const standIn = await startEcrStandIn({ passwordFor: (region, sequence) => `${region}-${sequence}-`.padEnd(PASSWORD_CHARS, 'x') });
+  const webhook = await startWebhookProcess(
+    { ...standInAwsEnv(standIn.url), CERT_FILE: certFile, KEY_FILE: keyFile, LOG_LEVEL: 'info' },
+    [],
+    { keepOutput: false },
+  );
+  const stops: Array<() => void> = [];
   try {
     // A Secret holding junk: every admission computes and returns a full patch, the refresh path's real work.
-    const body = JSON.stringify(secretReview(managedSecret()));
-    await postJson(webhook.port, '/sync', JSON.parse(body), pair.caPem); // fills the token cache
-    const bareFigures = await measure(bare.port, body);
-    const webhookFigures = await measure(webhook.port, body);
-    const throughputRatio = webhookFigures.saturated.requestsPerSecond / bareFigures.saturated.requestsPerSecond;
+    const review = secretReview(managedSecret());
+    const body = JSON.stringify(review);
+    const bodyFile = join(dir, 'review.json');
+    await writeFile(bodyFile, body);
+    const answer = await postJson(webhook.port, '/sync', review, pair.caPem); // fills the token cache
+    const answerFile = join(dir, 'answer.json');
+    await writeFile(answerFile, answer.body);
+    const sameAnswer = await startBare(certFile, keyFile, answerFile);
+    const tinyAnswer = await startBare(certFile, keyFile);
+    stops.push(sameAnswer.stop, tinyAnswer.stop);
+    const endpoints: Endpoint[] = [
+      { name: 'bare, same answer', port: sameAnswer.port, pid: sameAnswer.pid },
+      { name: 'ecr-anywhere webhook', port: webhook.port, pid: webhook.child.pid ?? 0 },
+      { name: 'bare, tiny answer', port: tinyAnswer.port, pid: tinyAnswer.pid },
+    ];
+    let pinned = await pinToCore(process.pid, 0);
+    for (const endpoint of endpoints) pinned = (await pinToCore(endpoint.pid, 1)) && pinned;
 
-    console.log(`\nWebhook admissions, warm token cache (${SECONDS} s per run, TLS keep-alive, node ${process.version})`);
-    console.log(pinned ? 'servers pinned to CPU 1, load generator to CPU 0' : 'not pinned (one core, or no taskset): servers share CPU with the load generator');
-    console.log(`${''.padEnd(22)} ${'saturated'.padStart(9)} ${`at ${RATE} req/s, open loop`.padStart(35)}`);
-    console.log(`${'endpoint'.padEnd(22)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)}`);
-    console.log(row('bare Fastify TLS', bareFigures));
-    console.log(row('ecr-anywhere webhook', webhookFigures));
-    console.log(`throughput ratio webhook/bare: ${throughputRatio.toFixed(2)}x (target >= 0.70x)`);
-    console.log(`webhook p99 at ${RATE} req/s: ${webhookFigures.fixedRate.p99Ms.toFixed(2)} ms (target <= 10 ms)`);
+    // Rounds alternate the endpoints, so a slow spell of a shared machine falls on all of them.
+    const runs = new Map<string, SaturatedRun[]>(endpoints.map((endpoint) => [endpoint.name, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const endpoint of endpoints) runs.get(endpoint.name)!.push(await saturate(endpoint, body));
+    }
+    const saturated = Object.fromEntries([...runs].map(([name, list]) => [name, medianRun(list)]));
+
+    const fortio = findFortio();
+    const fixedRate: Record<string, Record<number, FixedRateFigures>> = {};
+    for (const endpoint of endpoints.slice(0, 2)) {
+      fixedRate[endpoint.name] = {};
+      for (const connections of RATE_CONNECTIONS) {
+        fixedRate[endpoint.name]![connections] = fortio
+          ? await fortioFixedRate({
+              fortio,
+              url: `https://127.0.0.1:${endpoint.port}/sync`,
+              bodyFile,
+              resultFile: join(dir, 'fortio.json'),
+              ratePerSecond: RATE,
+              seconds: SECONDS,
+              connections,
+              ...(pinned ? { core: 0 } : {}),
+            })
+          : await fixedRateLoad({ port: endpoint.port, body, ratePerSecond: RATE, seconds: SECONDS, connections });
+      }
+    }
+
+    const bare = saturated['bare, same answer']!;
+    const hook = saturated['ecr-anywhere webhook']!;
+    const throughputRatio = hook.requestsPerSecond / bare.requestsPerSecond;
+    const cpuRatio = bare.cpuPerRequestUs !== undefined && hook.cpuPerRequestUs !== undefined ? bare.cpuPerRequestUs / hook.cpuPerRequestUs : undefined;
+
+    console.log(`\nWebhook admissions, warm token cache, ${PASSWORD_CHARS}-character ECR password (answer ${answer.body.length} bytes), node ${process.version}`);
+    console.log(pinned ? 'servers pinned to CPU 1, load generators to CPU 0' : 'not pinned (one core, or no taskset): servers share CPU with the load generators');
+    console.log(`\nsaturated: autocannon, 32 connections, ${SECONDS} s, median of ${ROUNDS} alternating rounds`);
+    console.log(`${'endpoint'.padEnd(22)} ${'req/s'.padStart(8)} ${'CPU µs/req'.padStart(11)} ${'server busy'.padStart(12)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}`);
+    for (const [name, run] of Object.entries(saturated)) {
+      console.log(`${name.padEnd(22)} ${fixed(run.requestsPerSecond, 0, 8)} ${fixed(run.cpuPerRequestUs, 1, 11)} ${fixed(run.serverBusy === undefined ? undefined : run.serverBusy * 100, 0, 11)}% ${fixed(run.p50Ms, 1, 7)} ${fixed(run.p99Ms, 1, 7)} ${String(run.errors + run.non2xx).padStart(7)}`);
+    }
+    console.log(`\nat ${RATE} req/s: ${fortio ? 'fortio (fixed rate over keep-alive connections)' : 'Node open-loop fallback (run scripts/bench-tools.sh for fortio)'}, ${SECONDS} s each`);
+    console.log(`${'endpoint'.padEnd(22)} ${'conns'.padStart(5)} ${'p50 ms'.padStart(7)} ${'p90 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'failed'.padStart(7)}`);
+    for (const [name, byConnections] of Object.entries(fixedRate)) {
+      for (const [connections, f] of Object.entries(byConnections)) {
+        console.log(`${name.padEnd(22)} ${connections.padStart(5)} ${fixed(f.p50Ms, 2, 7)} ${fixed(f.p90Ms, 2, 7)} ${fixed(f.p99Ms, 2, 7)} ${fixed(f.maxMs, 1, 7)} ${String(f.failed).padStart(7)}`);
+      }
+    }
+    console.log(`\nthroughput ratio webhook / bare (same answer): ${throughputRatio.toFixed(2)}x (target >= 0.70x)`);
+    if (cpuRatio !== undefined) console.log(`capacity ratio per core (bare CPU/req ÷ webhook CPU/req): ${cpuRatio.toFixed(2)}x`);
+    const webhookP99 = Object.entries(fixedRate['ecr-anywhere webhook'] ?? {}).map(([c, f]) => `${f.p99Ms.toFixed(2)} ms with ${c} conn`).join(', ');
+    console.log(`webhook p99 at ${RATE} req/s: ${webhookP99} (target <= 10 ms)`);
     console.log(`ECR calls during the whole run: ${standIn.calls.length} (1 = every measured admission hit the cache)`);
-    return { bare: bareFigures, webhook: webhookFigures, throughputRatio, ecrCalls: standIn.calls.length };
+    return { saturated, fixedRate, throughputRatio, cpuRatio, ecrCalls: standIn.calls.length };
   } finally {
-    bare.stop();
+    for (const stop of stops) stop();
     await webhook.stop();
     await standIn.close();
     await rm(dir, { recursive: true, force: true });
