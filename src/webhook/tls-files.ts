@@ -1,11 +1,12 @@
 // Serves whatever certificate is in CERT_FILE/KEY_FILE now. Kubernetes swaps a mounted Secret by renaming a
 // symlinked directory, which file watchers miss; polling the content every few seconds catches every swap.
 // A half-written or mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
-import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from '../common/logger.js';
 import type { PemPair } from './certificates.js';
+import { keyMatches, parseCertificate } from './self-tls/certificate-inspection.js';
 
 export interface CertificateFilesOptions {
   readonly certFile: string;
@@ -25,8 +26,9 @@ async function readPemFiles(certFile: string, keyFile: string): Promise<PemPair>
  * certificate (a file caught half-written) beside a valid key.
  */
 function checkPemPair(pair: PemPair): void {
-  const certificate = new X509Certificate(pair.certPem);
-  if (!certificate.checkPrivateKey(createPrivateKey(pair.keyPem))) throw new Error('the key does not belong to the certificate');
+  const certificate = parseCertificate(pair.certPem, 'the certificate file');
+  if ('problem' in certificate) throw new Error(certificate.problem);
+  if (!keyMatches(certificate, pair.keyPem)) throw new Error('the key file does not hold the private key of the certificate');
   createSecureContext({ cert: pair.certPem, key: pair.keyPem });
 }
 
@@ -71,10 +73,12 @@ export class CertificateFiles {
 
   private async poll(): Promise<void> {
     let pair: PemPair;
+    let print: string;
     try {
       pair = await readPemFiles(this.options.certFile, this.options.keyFile);
+      print = fingerprint(pair);
       // Unchanged files are not parsed again: building a secure context costs milliseconds of CPU on every poll.
-      if (fingerprint(pair) === this.current) {
+      if (print === this.current) {
         this.warned = false;
         return;
       }
@@ -85,7 +89,7 @@ export class CertificateFiles {
       return;
     }
     this.warned = false;
-    this.current = fingerprint(pair);
+    this.current = print;
     this.options.onChange(pair);
     this.options.logger.info({ certFile: this.options.certFile }, 'reloaded the TLS certificate');
   }
