@@ -69,9 +69,9 @@ export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
  */
 export function serializeReviewResponse(review: AdmissionReviewResponse): string {
   const { patch, ...response } = review.response;
-  const json = JSON.stringify({ ...review, response });
+  // Built in this key order, so the JSON ends with the braces closing `response` and the review.
+  const json = JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response });
   if (patch === undefined) return json;
-  // `json` ends with the braces closing `response` and the review.
   return `${json.slice(0, -2)},"patch":"${patch}"}}`;
 }
 

@@ -51,7 +51,7 @@ function tokensForRegistries(registries: readonly EcrRegistry[], tokens: readonl
 }
 
 export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
-  const updateDockerConfig = memoizedDockerConfigUpdate();
+  const rememberedDockerConfigUpdate = memoizedDockerConfigUpdate();
   return async (review) => {
     const request = review.request;
     const secret = describeSecret(request);
@@ -73,7 +73,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
     }
     const tokensByHost = plan.registries.length === 0 ? new Map([[tokens[0]!.proxyHost, tokens[0]!]]) : tokensForRegistries(plan.registries, tokens);
 
-    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), updateDockerConfig);
+    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), rememberedDockerConfigUpdate);
     if (credentialPatch.operations.length === 0) {
       return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'unchanged', detail: 'credentials current', secret };
     }

@@ -17,6 +17,11 @@ describe('serializeReviewResponse', () => {
     'a uid that needs escaping': review({ uid: 'quote" back\\slash \u0001 ✓', allowed: true, patchType: 'JSONPatch', patch }),
     'warnings beside a patch': review({ uid: 'u-5', allowed: true, patchType: 'JSONPatch', patch, warnings: ['w "1"'] }),
   };
+  cases['an answer whose keys come in another order'] = {
+    response: { patch, patchType: 'JSONPatch', allowed: true, uid: 'u-6' },
+    kind: 'AdmissionReview',
+    apiVersion: 'admission.k8s.io/v1',
+  };
   for (const [what, value] of Object.entries(cases)) {
     it(`is JSON equal to the answer for ${what}`, () => assert.deepEqual(JSON.parse(serializeReviewResponse(value)), value));
   }
