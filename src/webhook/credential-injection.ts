@@ -3,15 +3,21 @@
 // the whole Secret: this is the webhook's hottest path. A Secret that already holds the current tokens yields no
 // operations at all.
 //
-// The patch comes with its JSON text. JSON.stringify scans every character for escapes (~3 ns each on Node 20) and
-// the new `.dockerconfigjson` is ~6 KB of base64 for an ECR-sized token, which never needs escaping: the text
-// splices it in as it is.
+// The patch comes with its JSON text and its base64: the new `.dockerconfigjson` is ~6 KB for an ECR-sized token
+// and repeats across admissions, so its part of both is made once per value (see config-operation.ts).
 import type { Operation } from 'fast-json-patch';
 import { DOCKER_CONFIG_JSON_KEY, EXPIRES_AT_ANNOTATION, UPDATED_AT_ANNOTATION, escapePointerSegment } from '../common/names.js';
 import { formatRfc3339 } from '../common/time.js';
-import type { Base64Text } from '../common/base64.js';
+import { continueBase64, toBase64Text, type Base64Text } from '../common/base64.js';
 import type { ObjectMeta, SecretObject } from './admission-review.js';
-import { updateDockerConfig, wantedCredentials, type DockerConfigUpdate } from './docker-config-update.js';
+import {
+  configOperation,
+  configOperationKind,
+  configOperationText,
+  memoizedConfigOperationText,
+  type ConfigOperationTextOf,
+} from './config-operation.js';
+import { memoizedDockerConfigUpdate, updateDockerConfig, wantedCredentials, type DockerConfigUpdate } from './docker-config-update.js';
 import type { EcrToken } from './ecr-token.js';
 
 /** Registry host → the token that authorizes it. */
@@ -21,24 +27,21 @@ export interface CredentialPatch {
   readonly operations: readonly Operation[];
   /** `operations` as JSON text. */
   readonly json: string;
+  /** `json` in base64, as an admission response carries it. */
+  readonly base64: Base64Text;
 }
 
-const KEY_JSON = JSON.stringify(DOCKER_CONFIG_JSON_KEY);
-const KEY_POINTER = `/data/${escapePointerSegment(DOCKER_CONFIG_JSON_KEY)}`;
-const KEY_POINTER_JSON = JSON.stringify(KEY_POINTER);
+/** The steps whose results repeat across admissions; memoized ones give the same answers as the plain ones. */
+export interface InjectionSteps {
+  readonly updateDockerConfig: DockerConfigUpdate;
+  readonly configOperationText: ConfigOperationTextOf;
+}
 
-function dockerConfigOperation(data: SecretObject['data'], encoded: Base64Text): { operation: Operation; json: string } {
-  if (!data) {
-    return {
-      operation: { op: 'add', path: '/data', value: { [DOCKER_CONFIG_JSON_KEY]: encoded } },
-      json: `{"op":"add","path":"/data","value":{${KEY_JSON}:"${encoded}"}}`,
-    };
-  }
-  const op = DOCKER_CONFIG_JSON_KEY in data ? 'replace' : 'add';
-  return {
-    operation: { op, path: KEY_POINTER, value: encoded },
-    json: `{"op":"${op}","path":${KEY_POINTER_JSON},"value":"${encoded}"}`,
-  };
+const PLAIN_STEPS: InjectionSteps = { updateDockerConfig, configOperationText };
+
+/** Steps with bounded memos, for a long-running webhook. */
+export function memoizedInjectionSteps(): InjectionSteps {
+  return { updateDockerConfig: memoizedDockerConfigUpdate(), configOperationText: memoizedConfigOperationText() };
 }
 
 function annotationOperations(metadata: ObjectMeta | undefined, wanted: Readonly<Record<string, string>>): Operation[] {
@@ -53,26 +56,26 @@ function annotationOperations(metadata: ObjectMeta | undefined, wanted: Readonly
   });
 }
 
-/**
- * `update` computes the new `.dockerconfigjson` value; the webhook passes a memoized one (see
- * docker-config-update.ts), which gives the same answers.
- */
-export function injectCredentials(
-  secret: SecretObject,
-  tokensByHost: TokensByHost,
-  now: Date,
-  update: DockerConfigUpdate = updateDockerConfig,
-): CredentialPatch {
+export function injectCredentials(secret: SecretObject, tokensByHost: TokensByHost, now: Date, steps: InjectionSteps = PLAIN_STEPS): CredentialPatch {
   const wanted = wantedCredentials(tokensByHost);
-  const encoded = update(secret.data?.[DOCKER_CONFIG_JSON_KEY], wanted);
+  const encoded = steps.updateDockerConfig(secret.data?.[DOCKER_CONFIG_JSON_KEY], wanted);
 
   const annotations: Record<string, string> = { [EXPIRES_AT_ANNOTATION]: wanted.expiresAt };
   if (encoded !== undefined || secret.metadata?.annotations?.[UPDATED_AT_ANNOTATION] === undefined) {
     annotations[UPDATED_AT_ANNOTATION] = formatRfc3339(now);
   }
   const annotationOps = annotationOperations(secret.metadata, annotations);
-  const annotationJson = annotationOps.map((operation) => JSON.stringify(operation));
-  if (encoded === undefined) return { operations: annotationOps, json: `[${annotationJson.join(',')}]` };
-  const config = dockerConfigOperation(secret.data, encoded);
-  return { operations: [config.operation, ...annotationOps], json: `[${[config.json, ...annotationJson].join(',')}]` };
+  const annotationJson = annotationOps.map((operation) => JSON.stringify(operation)).join(',');
+  if (encoded === undefined) {
+    const json = `[${annotationJson}]`;
+    return { operations: annotationOps, json, base64: toBase64Text(json) };
+  }
+  const kind = configOperationKind(secret.data);
+  const config = steps.configOperationText(kind, encoded);
+  const tail = annotationJson === '' ? ']' : `,${annotationJson}]`;
+  return {
+    operations: [configOperation(kind, encoded), ...annotationOps],
+    json: `[${config.json}${tail}`,
+    base64: continueBase64(config.patchStart, tail),
+  };
 }

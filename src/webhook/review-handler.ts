@@ -2,12 +2,9 @@
 // (pure), fetches the tokens the plan names (through the cache), and injects them (pure).
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Clock } from '../common/time.js';
-import { planAdmission, describeSecret } from './admission-plan.js';
-import { toBase64Text } from '../common/base64.js';
-import { ADMISSION_API_VERSION, type AdmissionReview, type AdmissionReviewResponse } from './admission-review.js';
-import { injectCredentials } from './credential-injection.js';
-import { memoizedDockerConfigUpdate } from './docker-config-update.js';
-import type { EcrRegistry } from '../common/registry-host.js';
+import { planAdmission, describeSecret, type AdmissionPlan } from './admission-plan.js';
+import { ADMISSION_API_VERSION, type AdmissionRequest, type AdmissionReview, type AdmissionReviewResponse } from './admission-review.js';
+import { injectCredentials, memoizedInjectionSteps } from './credential-injection.js';
 import type { EcrToken } from './ecr-token.js';
 
 export type AdmissionOutcome = 'patched' | 'unchanged' | 'skipped' | 'refused';
@@ -21,12 +18,16 @@ export interface HandledReview {
 }
 
 export interface ReviewHandlerDeps {
+  /** A region's token when one is held with enough life: no promise on the warm path. */
+  readonly cachedToken: (region: string) => EcrToken | undefined;
+  /** A region's token, fetched from ECR when none is held. */
   readonly tokenFor: (region: string) => Promise<EcrToken>;
   readonly defaultRegion: string;
   readonly clock: Clock;
 }
 
-export type ReviewHandler = (review: AdmissionReview) => Promise<HandledReview>;
+/** Answers at once when every token is held (nearly always), and with a promise while one is fetched. */
+export type ReviewHandler = (review: AdmissionReview) => HandledReview | Promise<HandledReview>;
 
 function reviewResponse(response: AdmissionReviewResponse['response']): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
@@ -45,14 +46,42 @@ function asEcrAnywhereError(error: unknown): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.INTERNAL, 'unexpected failure while fetching ECR tokens');
 }
 
-function tokensForRegistries(registries: readonly EcrRegistry[], tokens: readonly EcrToken[]): Map<string, EcrToken> {
+type InjectPlan = Extract<AdmissionPlan, { action: 'inject' }>;
+
+function tokensByHostOf(plan: InjectPlan, tokens: readonly EcrToken[]): Map<string, EcrToken> {
+  if (plan.registries.length === 0) return new Map([[tokens[0]!.proxyHost, tokens[0]!]]);
   const tokenOfRegion = new Map(tokens.map((token) => [token.region, token]));
-  return new Map(registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
+  return new Map(plan.registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
 }
 
 export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
-  const rememberedDockerConfigUpdate = memoizedDockerConfigUpdate();
-  return async (review) => {
+  const injectionSteps = memoizedInjectionSteps();
+
+  const inject = (request: AdmissionRequest, plan: InjectPlan, tokens: readonly EcrToken[], secret: string): HandledReview => {
+    const tokensByHost = tokensByHostOf(plan, tokens);
+    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), injectionSteps);
+    if (credentialPatch.operations.length === 0) {
+      return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'unchanged', detail: 'credentials current', secret };
+    }
+    return {
+      body: reviewResponse({ uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: credentialPatch.base64 }),
+      outcome: 'patched',
+      detail: `registries ${[...tokensByHost.keys()].join(',')}`,
+      secret,
+    };
+  };
+
+  const heldTokens = (regions: readonly string[]): EcrToken[] | undefined => {
+    const tokens: EcrToken[] = [];
+    for (const region of regions) {
+      const token = deps.cachedToken(region);
+      if (token === undefined) return undefined;
+      tokens.push(token);
+    }
+    return tokens;
+  };
+
+  return (review) => {
     const request = review.request;
     const secret = describeSecret(request);
     const plan = planAdmission(request, deps.defaultRegion);
@@ -62,27 +91,14 @@ export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
     if (plan.action === 'refuse') {
       return { body: refusal(request.uid, plan.error), outcome: 'refused', detail: plan.error.code, secret };
     }
-
-    let tokens: EcrToken[];
-    try {
-      // One region is the common case: no Promise.all and its arrays on the hot path.
-      tokens = plan.regions.length === 1 ? [await deps.tokenFor(plan.regions[0]!)] : await Promise.all(plan.regions.map((region) => deps.tokenFor(region)));
-    } catch (error) {
-      const failure = asEcrAnywhereError(error);
-      return { body: refusal(request.uid, failure), outcome: 'refused', detail: failure.code, secret };
-    }
-    const tokensByHost = plan.registries.length === 0 ? new Map([[tokens[0]!.proxyHost, tokens[0]!]]) : tokensForRegistries(plan.registries, tokens);
-
-    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), rememberedDockerConfigUpdate);
-    if (credentialPatch.operations.length === 0) {
-      return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'unchanged', detail: 'credentials current', secret };
-    }
-    const patch = toBase64Text(credentialPatch.json);
-    return {
-      body: reviewResponse({ uid: request.uid, allowed: true, patchType: 'JSONPatch', patch }),
-      outcome: 'patched',
-      detail: `registries ${[...tokensByHost.keys()].join(',')}`,
-      secret,
-    };
+    const held = heldTokens(plan.regions);
+    if (held !== undefined) return inject(request, plan, held, secret);
+    return Promise.all(plan.regions.map((region) => deps.tokenFor(region))).then(
+      (tokens) => inject(request, plan, tokens, secret),
+      (error: unknown) => {
+        const failure = asEcrAnywhereError(error);
+        return { body: refusal(request.uid, failure), outcome: 'refused', detail: failure.code, secret };
+      },
+    );
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toBase64Text } from '../../src/common/base64.js';
+import { base64Head, continueBase64, toBase64Text } from '../../src/common/base64.js';
 import { serializeReviewResponse, type AdmissionReviewResponse } from '../../src/webhook/admission-review.js';
 
 function review(response: AdmissionReviewResponse['response']): AdmissionReviewResponse {
@@ -43,5 +43,24 @@ describe('toBase64Text', () => {
     const second = toBase64Text('second');
     assert.equal(Buffer.from(first, 'base64').toString('utf8'), 'first value, longer than the second');
     assert.equal(Buffer.from(second, 'base64').toString('utf8'), 'second');
+  });
+});
+
+describe('base64Head and continueBase64', () => {
+  const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+  it('continue a head into the base64 of head + tail, whatever the lengths and alphabet', () => {
+    const heads = ['', 'a', 'ab', 'abc', 'abcd', 'é', 'xé', '😀', '[{"op":"replace","value":"' + 'Q'.repeat(6_001)];
+    const tails = ['', ']', ',{"op":"add"}]', 'ü€', 'z'.repeat(90_000)];
+    for (const head of heads) {
+      const start = base64Head(head);
+      for (const tail of tails) assert.equal(continueBase64(start, tail), base64(head + tail), `head ${head.length}, tail ${tail.length}`);
+    }
+  });
+
+  it('can be continued again and again (the head is not consumed)', () => {
+    const start = base64Head('four');
+    assert.equal(continueBase64(start, ' one'), base64('four one'));
+    assert.equal(continueBase64(start, ' two'), base64('four two'));
   });
 });

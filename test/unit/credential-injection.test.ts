@@ -4,7 +4,7 @@ import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
 import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
 import type { SecretObject } from '../../src/webhook/admission-review.js';
-import { injectCredentials } from '../../src/webhook/credential-injection.js';
+import { injectCredentials, memoizedInjectionSteps, type CredentialPatch } from '../../src/webhook/credential-injection.js';
 import type { EcrToken } from '../../src/webhook/ecr-token.js';
 import { decodeDockerConfigOf, managedSecret } from '../support/reviews.js';
 
@@ -18,10 +18,26 @@ function token(region: string, password: string, expiresAt: string): EcrToken {
 const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
 const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
 
-/** The patch's operations, checking on every call that its JSON text says exactly the same. */
+/** Shared by every test, so the memos see values again and again, as the webhook's do. */
+const remembered = memoizedInjectionSteps();
+
+function assertSelfConsistent(patch: CredentialPatch, what: string): void {
+  assert.deepEqual(JSON.parse(patch.json), patch.operations, `${what}: json text and operations agree`);
+  assert.equal(Buffer.from(patch.base64, 'base64').toString('utf8'), patch.json, `${what}: base64 is the json`);
+}
+
+/**
+ * The patch's operations, checking on every call that its JSON text and base64 say exactly the same, and that the
+ * memoized steps (first and remembered) give the same patch as the plain ones.
+ */
 function operationsOf(secret: SecretObject, tokens: Map<string, EcrToken>, now: Date): Operation[] {
   const patch = injectCredentials(secret, tokens, now);
-  assert.deepEqual(JSON.parse(patch.json), patch.operations, 'json text and operations agree');
+  assertSelfConsistent(patch, 'plain');
+  for (const round of ['memoized', 'memoized again']) {
+    const memoized = injectCredentials(secret, tokens, now, remembered);
+    assertSelfConsistent(memoized, round);
+    assert.deepEqual(memoized, patch, `${round} equals plain`);
+  }
   return [...patch.operations];
 }
 
@@ -121,6 +137,24 @@ describe('injectCredentials', () => {
     const hostC = '333333333333.dkr.ecr.us-east-1.amazonaws.com';
     const result = apply(managedSecret(), new Map([[HOST_A, tokenA], [hostC, tokenA]]));
     assert.deepEqual(decodeDockerConfigOf(result).auths, { [HOST_A]: ecrAuthEntry('pw-a'), [hostC]: ecrAuthEntry('pw-a') });
+  });
+
+  it('writes only the value when both annotations are already right (a patch of one operation)', () => {
+    const secret = managedSecret({ annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-21T22:00:00Z', [UPDATED_AT_ANNOTATION]: '2026-11-21T10:00:00Z' } });
+    const operations = operationsOf(secret, new Map([[HOST_A, tokenA]]), NOW);
+    assert.deepEqual(
+      operations.map((op) => `${op.op} ${op.path}`),
+      ['replace /data/.dockerconfigjson'],
+    );
+  });
+
+  it('gives each kind of Secret its own operation for the same value', () => {
+    const tokens = new Map([[HOST_A, tokenA]]);
+    const kinds = [managedSecret(), managedSecret({ data: null }), managedSecret({ data: { extra: 'a2VlcA==' } }), managedSecret()];
+    assert.deepEqual(
+      kinds.map((secret) => `${operationsOf(secret, tokens, NOW)[0]?.op} ${operationsOf(secret, tokens, NOW)[0]?.path}`),
+      ['replace /data/.dockerconfigjson', 'add /data', 'add /data/.dockerconfigjson', 'replace /data/.dockerconfigjson'],
+    );
   });
 
   it('does not modify the Secret it is given', () => {

@@ -1,0 +1,63 @@
+// The JSON Patch operation that writes a Secret's new `.dockerconfigjson`, as an object, as JSON text, and as the
+// base64 start of the patch that carries it. The value is ~6 KB of base64 for an ECR-sized token and the same
+// value goes to every Secret refreshed with the same token, so the memoized builder encodes it once per value.
+import type { Operation } from 'fast-json-patch';
+import { LRUCache } from 'lru-cache';
+import { base64Head, type Base64Head, type Base64Text } from '../common/base64.js';
+import { DOCKER_CONFIG_JSON_KEY, escapePointerSegment } from '../common/names.js';
+import type { SecretObject } from './admission-review.js';
+
+/** How the value gets into the Secret: a new `data` map, a new key in `data`, or a replaced key. */
+export type ConfigOperationKind = 'add-data' | 'add-key' | 'replace-key';
+
+export interface ConfigOperationText {
+  /** The operation as JSON text. */
+  readonly json: string;
+  /** `[` + json: the base64 start of every patch that begins with this operation. */
+  readonly patchStart: Base64Head;
+}
+
+export type ConfigOperationTextOf = (kind: ConfigOperationKind, encoded: Base64Text) => ConfigOperationText;
+
+const KEY_JSON = JSON.stringify(DOCKER_CONFIG_JSON_KEY);
+const KEY_POINTER = `/data/${escapePointerSegment(DOCKER_CONFIG_JSON_KEY)}`;
+const KEY_POINTER_JSON = JSON.stringify(KEY_POINTER);
+
+export function configOperationKind(data: SecretObject['data']): ConfigOperationKind {
+  if (!data) return 'add-data';
+  return DOCKER_CONFIG_JSON_KEY in data ? 'replace-key' : 'add-key';
+}
+
+export function configOperation(kind: ConfigOperationKind, encoded: Base64Text): Operation {
+  if (kind === 'add-data') return { op: 'add', path: '/data', value: { [DOCKER_CONFIG_JSON_KEY]: encoded } };
+  return { op: kind === 'add-key' ? 'add' : 'replace', path: KEY_POINTER, value: encoded };
+}
+
+/** Base64 never needs escaping in JSON, so the value is spliced in as it is (JSON.stringify would scan it). */
+export const configOperationText: ConfigOperationTextOf = (kind, encoded) => {
+  const json =
+    kind === 'add-data'
+      ? `{"op":"add","path":"/data","value":{${KEY_JSON}:"${encoded}"}}`
+      : `{"op":"${kind === 'add-key' ? 'add' : 'replace'}","path":${KEY_POINTER_JSON},"value":"${encoded}"}`;
+  return { json, patchStart: base64Head(`[${json}`) };
+};
+
+/**
+ * `configOperationText` remembered per value in a memo bounded by characters. The webhook's values come from its
+ * docker-config memo, so a repeated value is the same string object and finding it costs no hashing of its text.
+ */
+export function memoizedConfigOperationText(options: { readonly maxChars?: number } = {}): ConfigOperationTextOf {
+  const memo = new LRUCache<Base64Text, Partial<Record<ConfigOperationKind, ConfigOperationText>>>({
+    maxSize: options.maxChars ?? 4 * 1024 * 1024,
+    // The key, plus up to three base64 starts (~4/3 of the value each).
+    sizeCalculation: (_texts, encoded) => encoded.length * 5 + 1,
+  });
+  return (kind, encoded) => {
+    let texts = memo.get(encoded);
+    if (texts === undefined) {
+      texts = {};
+      memo.set(encoded, texts);
+    }
+    return (texts[kind] ??= configOperationText(kind, encoded));
+  };
+}
