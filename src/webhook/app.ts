@@ -1,12 +1,12 @@
 // The admission endpoint, built by a function that does not listen (Fastify's way): tests drive it with inject().
 // This layer owns HTTP concerns only — content type, size, decoding, uid echo — and hands a checked review to the
 // handler.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { WEBHOOK_PATH } from '../common/names.js';
-import { serializeReviewResponse, validateAdmissionReview } from './admission-review.js';
+import { serializeReviewResponse, validateAdmissionReview, type AdmissionReview } from './admission-review.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import type { WebhookMetrics } from './metrics.js';
 import { refusal, type HandledReview, type ReviewHandler } from './review-handler.js';
@@ -59,23 +59,7 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
       .send(errorBody(new EcrAnywhereError(ErrorCodes.NOT_FOUND, `no route ${request.method} ${request.url}; admission reviews go to POST ${WEBHOOK_PATH}`))),
   );
 
-  app.post(WEBHOOK_PATH, async (request, reply) => {
-    const checked = validateAdmissionReview(request.body);
-    if ('problem' in checked) {
-      const error = new EcrAnywhereError(ErrorCodes.BAD_REVIEW, `not an admission.k8s.io/v1 AdmissionReview: ${checked.problem}`);
-      answerInvalid(reply.elapsedTime, error);
-      return reply.code(error.status).send(errorBody(error));
-    }
-    const review = checked.review;
-    let handled: HandledReview;
-    try {
-      handled = await options.handler(review);
-    } catch (error) {
-      // The handler is not expected to throw; if it does, the API server still gets a well-formed refusal.
-      logger.error({ uid: review.request.uid, errorName: (error as Error).name }, 'admission handler failed');
-      const failure = new EcrAnywhereError(ErrorCodes.INTERNAL, 'internal error while handling the review');
-      handled = { body: refusal(review.request.uid, failure), outcome: 'refused', detail: failure.code, secret: '' };
-    }
+  const answer = (reply: FastifyReply, review: AdmissionReview, handled: HandledReview): void => {
     const duration = reply.elapsedTime / 1000;
     metrics.admissions.inc({ outcome: handled.outcome });
     metrics.admissionDuration.observe({ outcome: handled.outcome }, duration);
@@ -97,7 +81,41 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
         `admission ${handled.outcome}`,
       );
     }
-    return reply.code(200).type('application/json; charset=utf-8').send(serializeReviewResponse(handled.body));
+    void reply.code(200).type('application/json; charset=utf-8').send(serializeReviewResponse(handled.body));
+  };
+
+  // The handler is not expected to fail; if it does, the API server still gets a well-formed refusal.
+  const handlerFailed = (review: AdmissionReview, error: unknown): HandledReview => {
+    logger.error({ uid: review.request.uid, errorName: (error as Error).name }, 'admission handler failed');
+    const failure = new EcrAnywhereError(ErrorCodes.INTERNAL, 'internal error while handling the review');
+    return { body: refusal(review.request.uid, failure), outcome: 'refused', detail: failure.code, secret: '' };
+  };
+
+  // Not an async function: with every token held the handler answers at once, and the reply goes out in the same
+  // turn, without promise hops. A handler still fetching a token returns a promise, which Fastify waits for.
+  app.post(WEBHOOK_PATH, (request, reply) => {
+    const checked = validateAdmissionReview(request.body);
+    if ('problem' in checked) {
+      const error = new EcrAnywhereError(ErrorCodes.BAD_REVIEW, `not an admission.k8s.io/v1 AdmissionReview: ${checked.problem}`);
+      answerInvalid(reply.elapsedTime, error);
+      void reply.code(error.status).send(errorBody(error));
+      return;
+    }
+    const review = checked.review;
+    let handled: HandledReview | Promise<HandledReview>;
+    try {
+      handled = options.handler(review);
+    } catch (error) {
+      handled = handlerFailed(review, error);
+    }
+    if (!(handled instanceof Promise)) {
+      answer(reply, review, handled);
+      return;
+    }
+    return handled.then(
+      (result) => answer(reply, review, result),
+      (error: unknown) => answer(reply, review, handlerFailed(review, error)),
+    );
   });
 
   return app;

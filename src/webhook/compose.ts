@@ -33,7 +33,12 @@ export function composeWebhook(options: {
     onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
   });
   const tokenCache = new TokenCache(fetchToken, options.clock);
-  const handler = createReviewHandler({ tokenFor: (region) => tokenCache.get(region), defaultRegion: options.awsRegion, clock: options.clock });
+  const handler = createReviewHandler({
+    cachedToken: (region) => tokenCache.cached(region),
+    tokenFor: (region) => tokenCache.get(region),
+    defaultRegion: options.awsRegion,
+    clock: options.clock,
+  });
   const app = buildWebhookApp({ handler, logger: options.logger, metrics, ...(options.tls ? { tls: options.tls } : {}) });
   return { app, tokenCache, metrics };
 }

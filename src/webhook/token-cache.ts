@@ -1,6 +1,6 @@
-// Tokens per (credentials, region), shared by every Secret and account in the region. Single-flight: a cold burst
-// of admissions makes one ECR call. A token is handed out only while it keeps at least `minLifeMs` of life, so a
-// freshly written Secret is never born close to expiry.
+// Tokens per region for one set of credentials (one cache per identity), shared by every Secret and account in the
+// region. Single-flight: a cold burst of admissions makes one ECR call. A token is handed out only while it keeps
+// at least `minLifeMs` of life, so a freshly written Secret is never born close to expiry.
 import type { Clock } from '../common/time.js';
 import type { EcrToken, FetchEcrToken } from './ecr-token.js';
 
@@ -14,23 +14,26 @@ export class TokenCache {
     private readonly fetchToken: FetchEcrToken,
     private readonly clock: Clock,
     private readonly minLifeMs: number = DEFAULT_MIN_TOKEN_LIFE_MS,
-    /** Names the credentials the fetcher uses, so two identities never share a token. */
-    private readonly identity: string = 'default',
   ) {}
 
+  /** The region's token if one is held with enough life left: the warm path, with no promise to wait on. */
+  cached(region: string): EcrToken | undefined {
+    const token = this.tokens.get(region);
+    return token !== undefined && this.hasEnoughLife(token) ? token : undefined;
+  }
+
   get(region: string): Promise<EcrToken> {
-    const key = `${this.identity}\u0000${region}`;
-    const cached = this.tokens.get(key);
-    if (cached && this.hasEnoughLife(cached)) return Promise.resolve(cached);
-    const pending = this.inFlight.get(key);
+    const cached = this.cached(region);
+    if (cached) return Promise.resolve(cached);
+    const pending = this.inFlight.get(region);
     if (pending) return pending;
     const fetching = this.fetchToken(region)
       .then((token) => {
-        if (this.hasEnoughLife(token)) this.tokens.set(key, token);
+        if (this.hasEnoughLife(token)) this.tokens.set(region, token);
         return token;
       })
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, fetching);
+      .finally(() => this.inFlight.delete(region));
+    this.inFlight.set(region, fetching);
     return fetching;
   }
 

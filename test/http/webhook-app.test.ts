@@ -8,7 +8,10 @@ import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
 import type { AdmissionReviewResponse, SecretObject } from '../../src/webhook/admission-review.js';
+import { buildWebhookApp } from '../../src/webhook/app.js';
 import { composeWebhook, type WebhookParts } from '../../src/webhook/compose.js';
+import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
+import type { ReviewHandler } from '../../src/webhook/review-handler.js';
 import { useStandInAwsEnv } from '../support/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
@@ -203,6 +206,36 @@ describe('POST /sync with bad input', () => {
     assert.equal(reply.statusCode, 404);
     assert.match(reply.json<{ message: string }>().message, /POST \/sync/);
   });
+});
+
+describe('a handler that fails', () => {
+  // The real handler does not throw; these stand-ins provoke what the HTTP layer must survive if it ever did.
+  const failing: Record<string, ReviewHandler> = {
+    'throws at once': () => {
+      throw new Error(`boom ${CANARY}`);
+    },
+    'rejects later': () => Promise.reject(new Error(`boom ${CANARY}`)),
+  };
+  for (const [how, handler] of Object.entries(failing)) {
+    it(`${how}: the API server gets a well-formed refusal, counted and logged without the error's text`, async () => {
+      const captured = captureLogs('trace');
+      const ownRegistry = createMetricsRegistry({ processMetrics: false });
+      const app = buildWebhookApp({ handler, logger: captured.logger, metrics: registerWebhookMetrics(ownRegistry, () => [], systemClock) });
+      try {
+        const reply = await app.inject({ method: 'POST', url: '/sync', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(secretReview(managedSecret(), { uid: 'u-fail' })) });
+        assert.equal(reply.statusCode, 200);
+        const body = reply.json<AdmissionReviewResponse>();
+        assert.equal(body.response.uid, 'u-fail');
+        assert.equal(body.response.allowed, false);
+        assert.equal(body.response.status?.reason, 'ECR_ANYWHERE_INTERNAL');
+        assert.match(await ownRegistry.metrics(), /ecr_anywhere_admissions_total\{outcome="refused"\} 1/);
+        assert.match(captured.text(), /admission handler failed/);
+        assert.ok(!captured.text().includes(CANARY), 'the error text stays out of the logs');
+      } finally {
+        await app.close();
+      }
+    });
+  }
 });
 
 describe('secret material', () => {

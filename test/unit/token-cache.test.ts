@@ -32,6 +32,7 @@ describe('TokenCache', () => {
     assert.ok(tokens.every((t) => t.password === 'pw-1'));
     now += HOUR;
     await cache.get('us-east-1');
+    assert.equal(cache.cached('us-east-1'), tokens[0], 'the warm path hands out the same token without a promise');
     assert.equal(source.calls.length, 1, 'warm requests make no call');
   });
 
@@ -56,7 +57,9 @@ describe('TokenCache', () => {
     await first;
     now += 59 * 60_000; // 11 h 01 m left
     assert.equal((await cache.get('us-east-1')).password, 'pw-1');
+    assert.equal(cache.cached('us-east-1')?.password, 'pw-1');
     now += 2 * 60_000; // 10 h 59 m left
+    assert.equal(cache.cached('us-east-1'), undefined, 'too short a life for the warm path too');
     const renewed = cache.get('us-east-1');
     source.releaseAll();
     assert.equal((await renewed).password, 'pw-2');
@@ -70,17 +73,18 @@ describe('TokenCache', () => {
       return { region, password: 'ok', proxyHost: 'h', expiresAt: new Date(Date.now() + 12 * HOUR) };
     }, () => new Date());
     await assert.rejects(cache.get('us-east-1'), /refused/);
+    assert.equal(cache.cached('us-east-1'), undefined);
     assert.equal((await cache.get('us-east-1')).password, 'ok');
   });
 
-  it('keeps identities apart', async () => {
+  it('keeps identities apart: each set of credentials has a cache of its own', async () => {
     const seen: string[] = [];
     const fetch = async (region: string): Promise<EcrToken> => {
       seen.push(region);
       return { region, password: String(seen.length), proxyHost: 'h', expiresAt: new Date(Date.now() + 12 * HOUR) };
     };
-    const a = new TokenCache(fetch, () => new Date(), undefined, 'role-a');
-    const b = new TokenCache(fetch, () => new Date(), undefined, 'role-b');
+    const a = new TokenCache(fetch, () => new Date());
+    const b = new TokenCache(fetch, () => new Date());
     assert.notEqual((await a.get('us-east-1')).password, (await b.get('us-east-1')).password);
   });
 });
