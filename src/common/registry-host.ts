@@ -40,9 +40,13 @@ function isRegistry(value: EcrRegistry | { readonly reason: string }): value is 
  * Parses the comma-separated registries annotation. Empty items (a trailing comma) are ignored and duplicates
  * collapse; a blank annotation means "the default registry" and yields an empty list.
  */
+const NO_REGISTRIES: RegistryListResult = Object.freeze({ ok: true, registries: Object.freeze([]) });
+
 export function parseRegistryList(annotation: string | undefined): RegistryListResult {
+  // Most Secrets name no registries: no splitting, no Map, no arrays for them.
+  if (annotation === undefined || annotation.trim() === '') return NO_REGISTRIES;
   const registries = new Map<string, EcrRegistry>();
-  for (const rawEntry of (annotation ?? '').split(',')) {
+  for (const rawEntry of annotation.split(',')) {
     if (rawEntry.trim() === '') continue;
     const parsed = parseRegistryHost(rawEntry);
     if (!isRegistry(parsed)) return { ok: false, entry: rawEntry.trim(), reason: parsed.reason };

@@ -1,6 +1,7 @@
 // The slice of admission.k8s.io/v1 this webhook reads and writes, and the structural check the HTTP layer runs
 // before any logic sees a review.
 import type { Base64Text } from '../common/base64.js';
+import { jsonString } from '../common/json-text.js';
 
 export interface ObjectMeta {
   name?: string;
@@ -64,13 +65,19 @@ export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
 /**
  * The JSON of an answer. JSON.stringify scans every character of a string for escapes (~3 ns each on Node 20) and
- * a patch is ~9 KB of base64 for an ECR-sized token, which never needs escaping: it is spliced in as it is, and
- * everything else goes through JSON.stringify.
+ * a patch is ~9 KB of base64 for an ECR-sized token, which never needs escaping: it is spliced in as it is. An
+ * answer without status or warnings (nearly all of them) is written out directly; the rest go through
+ * JSON.stringify.
  */
 export function serializeReviewResponse(review: AdmissionReviewResponse): string {
-  const { patch, ...response } = review.response;
+  const { uid, allowed, patchType, patch, status, warnings } = review.response;
+  if (status === undefined && warnings === undefined) {
+    const start = `{"apiVersion":"${ADMISSION_API_VERSION}","kind":"AdmissionReview","response":{"uid":${jsonString(uid)},"allowed":${allowed}`;
+    if (patch === undefined) return `${start}}}`;
+    return `${start}${patchType === undefined ? '' : `,"patchType":"${patchType}"`},"patch":"${patch}"}}`;
+  }
   // Built in this key order, so the JSON ends with the braces closing `response` and the review.
-  const json = JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response });
+  const json = JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response: { uid, allowed, patchType, status, warnings } });
   if (patch === undefined) return json;
   return `${json.slice(0, -2)},"patch":"${patch}"}}`;
 }

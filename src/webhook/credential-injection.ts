@@ -7,6 +7,7 @@
 // and repeats across admissions, so its part of both is made once per value (see config-operation.ts).
 import type { Operation } from 'fast-json-patch';
 import { DOCKER_CONFIG_JSON_KEY, EXPIRES_AT_ANNOTATION, UPDATED_AT_ANNOTATION, escapePointerSegment } from '../common/names.js';
+import { jsonString } from '../common/json-text.js';
 import { formatRfc3339 } from '../common/time.js';
 import { continueBase64, toBase64Text, type Base64Text } from '../common/base64.js';
 import type { ObjectMeta, SecretObject } from './admission-review.js';
@@ -44,37 +45,57 @@ export function memoizedInjectionSteps(): InjectionSteps {
   return { updateDockerConfig: memoizedDockerConfigUpdate(), configOperationText: memoizedConfigOperationText() };
 }
 
-function annotationOperations(metadata: ObjectMeta | undefined, wanted: Readonly<Record<string, string>>): Operation[] {
+interface AnnotationOperations {
+  readonly operations: Operation[];
+  /** The operations as comma-separated JSON texts; empty when there are none. */
+  readonly json: string;
+}
+
+// JSON text is written per shape rather than with JSON.stringify of each operation: stringifying an object walks
+// its keys generically, and these objects are built anew for every admission.
+const stringPairJson = ([name, value]: readonly [string, string]): string => `${jsonString(name)}:${jsonString(value)}`;
+
+function annotationOperations(metadata: ObjectMeta | undefined, wanted: ReadonlyArray<readonly [string, string]>): AnnotationOperations {
   const current = metadata?.annotations;
-  const changed = Object.entries(wanted).filter(([name, value]) => current?.[name] !== value);
-  if (changed.length === 0) return [];
-  if (!metadata) return [{ op: 'add', path: '/metadata', value: { annotations: Object.fromEntries(changed) } }];
-  if (!current) return [{ op: 'add', path: '/metadata/annotations', value: Object.fromEntries(changed) }];
-  return changed.map(([name, value]): Operation => {
+  const changed = wanted.filter(([name, value]) => current?.[name] !== value);
+  if (changed.length === 0) return { operations: [], json: '' };
+  if (!metadata || !current) {
+    const map: Record<string, string> = {};
+    for (const [name, value] of changed) map[name] = value;
+    const mapJson = `{${changed.map(stringPairJson).join(',')}}`;
+    return metadata
+      ? { operations: [{ op: 'add', path: '/metadata/annotations', value: map }], json: `{"op":"add","path":"/metadata/annotations","value":${mapJson}}` }
+      : { operations: [{ op: 'add', path: '/metadata', value: { annotations: map } }], json: `{"op":"add","path":"/metadata","value":{"annotations":${mapJson}}}` };
+  }
+  const operations: Operation[] = [];
+  const texts: string[] = [];
+  for (const [name, value] of changed) {
+    const op = name in current ? 'replace' : 'add';
     const path = `/metadata/annotations/${escapePointerSegment(name)}`;
-    return name in current ? { op: 'replace', path, value } : { op: 'add', path, value };
-  });
+    operations.push({ op, path, value });
+    texts.push(`{"op":"${op}","path":${jsonString(path)},"value":${jsonString(value)}}`);
+  }
+  return { operations, json: texts.join(',') };
 }
 
 export function injectCredentials(secret: SecretObject, tokensByHost: TokensByHost, now: Date, steps: InjectionSteps = PLAIN_STEPS): CredentialPatch {
   const wanted = wantedCredentials(tokensByHost);
   const encoded = steps.updateDockerConfig(secret.data?.[DOCKER_CONFIG_JSON_KEY], wanted);
 
-  const annotations: Record<string, string> = { [EXPIRES_AT_ANNOTATION]: wanted.expiresAt };
+  const annotations: Array<[string, string]> = [[EXPIRES_AT_ANNOTATION, wanted.expiresAt]];
   if (encoded !== undefined || secret.metadata?.annotations?.[UPDATED_AT_ANNOTATION] === undefined) {
-    annotations[UPDATED_AT_ANNOTATION] = formatRfc3339(now);
+    annotations.push([UPDATED_AT_ANNOTATION, formatRfc3339(now)]);
   }
-  const annotationOps = annotationOperations(secret.metadata, annotations);
-  const annotationJson = annotationOps.map((operation) => JSON.stringify(operation)).join(',');
+  const annotated = annotationOperations(secret.metadata, annotations);
   if (encoded === undefined) {
-    const json = `[${annotationJson}]`;
-    return { operations: annotationOps, json, base64: toBase64Text(json) };
+    const json = `[${annotated.json}]`;
+    return { operations: annotated.operations, json, base64: toBase64Text(json) };
   }
   const kind = configOperationKind(secret.data);
   const config = steps.configOperationText(kind, encoded);
-  const tail = annotationJson === '' ? ']' : `,${annotationJson}]`;
+  const tail = annotated.json === '' ? ']' : `,${annotated.json}]`;
   return {
-    operations: [configOperation(kind, encoded), ...annotationOps],
+    operations: [configOperation(kind, encoded), ...annotated.operations],
     json: `[${config.json}${tail}`,
     base64: continueBase64(config.patchStart, tail),
   };

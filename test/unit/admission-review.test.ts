@@ -15,6 +15,8 @@ describe('serializeReviewResponse', () => {
     'an empty patch': review({ uid: 'u-3', allowed: true, patchType: 'JSONPatch', patch: toBase64Text('') }),
     'a refusal': review({ uid: 'u-4', allowed: false, status: { code: 403, reason: 'R', message: 'say "no" \\ \n twice ✓' } }),
     'a uid that needs escaping': review({ uid: 'quote" back\\slash \u0001 ✓', allowed: true, patchType: 'JSONPatch', patch }),
+    'a refusal of uid needing escapes': review({ uid: 'u"7', allowed: false, status: { code: 400, reason: 'R', message: 'm' } }),
+    'a patch without its type': review({ uid: 'u-8', allowed: true, patch }),
     'warnings beside a patch': review({ uid: 'u-5', allowed: true, patchType: 'JSONPatch', patch, warnings: ['w "1"'] }),
   };
   cases['an answer whose keys come in another order'] = {
