@@ -3,7 +3,7 @@
 // value goes to every Secret refreshed with the same token, so the memoized builder encodes it once per value.
 import type { Operation } from 'fast-json-patch';
 import { LRUCache } from 'lru-cache';
-import { base64Head, type Base64Head, type Base64Text } from '../common/base64.js';
+import { base64Head, continueBase64, type Base64Text } from '../common/base64.js';
 import { DOCKER_CONFIG_JSON_KEY, escapePointerSegment } from '../common/names.js';
 import type { SecretObject } from './admission-review.js';
 
@@ -13,8 +13,8 @@ export type ConfigOperationKind = 'add-data' | 'add-key' | 'replace-key';
 export interface ConfigOperationText {
   /** The operation as JSON text. */
   readonly json: string;
-  /** `[` + json: the base64 start of every patch that begins with this operation. */
-  readonly patchStart: Base64Head;
+  /** The base64 of the patch `[` + json + tail (the tail holds the other operations and the closing bracket). */
+  readonly patchBase64: (tail: string) => Base64Text;
 }
 
 export type ConfigOperationTextOf = (kind: ConfigOperationKind, encoded: Base64Text) => ConfigOperationText;
@@ -39,8 +39,28 @@ export const configOperationText: ConfigOperationTextOf = (kind, encoded) => {
     kind === 'add-data'
       ? `{"op":"add","path":"/data","value":{${KEY_JSON}:"${encoded}"}}`
       : `{"op":"${kind === 'add-key' ? 'add' : 'replace'}","path":${KEY_POINTER_JSON},"value":"${encoded}"}`;
-  return { json, patchStart: base64Head(`[${json}`) };
+  const start = base64Head(`[${json}`);
+  return { json, patchBase64: (tail) => continueBase64(start, tail) };
 };
+
+/**
+ * Remembers the last tail and its patch: the tail (our annotations) changes once a second at most, so within a
+ * second every Secret of one shape gets the same patch, and its base64 is made once.
+ */
+function rememberingLastTail(text: ConfigOperationText): ConfigOperationText {
+  let lastTail: string | undefined;
+  let lastPatch: Base64Text | undefined;
+  return {
+    json: text.json,
+    patchBase64: (tail) => {
+      if (tail !== lastTail || lastPatch === undefined) {
+        lastPatch = text.patchBase64(tail);
+        lastTail = tail;
+      }
+      return lastPatch;
+    },
+  };
+}
 
 /**
  * `configOperationText` remembered per value in a memo bounded by characters. The webhook's values come from its
@@ -49,8 +69,8 @@ export const configOperationText: ConfigOperationTextOf = (kind, encoded) => {
 export function memoizedConfigOperationText(options: { readonly maxChars?: number } = {}): ConfigOperationTextOf {
   const memo = new LRUCache<Base64Text, Partial<Record<ConfigOperationKind, ConfigOperationText>>>({
     maxSize: options.maxChars ?? 4 * 1024 * 1024,
-    // The key, plus up to three base64 starts (~4/3 of the value each).
-    sizeCalculation: (_texts, encoded) => encoded.length * 5 + 1,
+    // The key, plus per kind a base64 start and a last patch (~4/3 of the value each).
+    sizeCalculation: (_texts, encoded) => encoded.length * 9 + 1,
   });
   return (kind, encoded) => {
     let texts = memo.get(encoded);
@@ -58,6 +78,6 @@ export function memoizedConfigOperationText(options: { readonly maxChars?: numbe
       texts = {};
       memo.set(encoded, texts);
     }
-    return (texts[kind] ??= configOperationText(kind, encoded));
+    return (texts[kind] ??= rememberingLastTail(configOperationText(kind, encoded)));
   };
 }

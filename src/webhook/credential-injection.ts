@@ -9,7 +9,7 @@ import type { Operation } from 'fast-json-patch';
 import { DOCKER_CONFIG_JSON_KEY, EXPIRES_AT_ANNOTATION, UPDATED_AT_ANNOTATION, escapePointerSegment } from '../common/names.js';
 import { jsonString } from '../common/json-text.js';
 import { formatRfc3339 } from '../common/time.js';
-import { continueBase64, toBase64Text, type Base64Text } from '../common/base64.js';
+import { toBase64Text, type Base64Text } from '../common/base64.js';
 import type { ObjectMeta, SecretObject } from './admission-review.js';
 import {
   configOperation,
@@ -97,6 +97,6 @@ export function injectCredentials(secret: SecretObject, tokensByHost: TokensByHo
   return {
     operations: [configOperation(kind, encoded), ...annotated.operations],
     json: `[${config.json}${tail}`,
-    base64: continueBase64(config.patchStart, tail),
+    base64: config.patchBase64(tail),
   };
 }
