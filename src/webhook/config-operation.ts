@@ -1,6 +1,6 @@
-// The JSON Patch operation that writes a Secret's new `.dockerconfigjson`, as an object, as JSON text, and as the
-// base64 start of the patch that carries it. The value is ~6 KB of base64 for an ECR-sized token and the same
-// value goes to every Secret refreshed with the same token, so the memoized builder encodes it once per value.
+// The JSON Patch operation that writes a Secret's new `.dockerconfigjson`: as an object, as JSON text, and as the
+// base64 of the patches that begin with it. The value is ~6 KB of base64 for an ECR-sized token and the same value
+// goes to every Secret refreshed with the same token, so the memoized builder encodes it once per value.
 import type { Operation } from 'fast-json-patch';
 import { LRUCache } from 'lru-cache';
 import { base64Head, continueBase64, type Base64Text } from '../common/base64.js';
