@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { ApiCallCounts } from '../src/refresher/kubernetes.js';
 import type { RefreshSummary } from '../src/refresher/run.js';
-import { deleteNamespaces, ensureCluster, numberedNames, populateNamespaces, startClusterWebhook, uniqueName } from '../test/support/cluster.js';
-import { startEcrStandIn } from '../test/support/ecr-stand-in.js';
-import { CLI_PATH } from '../test/support/webhook-process.js';
+import { deleteNamespaces, ensureCluster, numberedNames, populateNamespaces, startClusterWebhook, uniqueName } from '../harness/cluster.js';
+import { startEcrStandIn } from '../harness/ecr-stand-in.js';
+import { CLI_PATH } from '../harness/webhook-process.js';
 
 export interface RefresherRunFigures {
   readonly name: string;

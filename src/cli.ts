@@ -2,9 +2,7 @@
 // The single entry point: `ecr-anywhere webhook | refresh | status`.
 import { EcrAnywhereError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
-import { runWebhook } from './webhook/main.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
-import { runRefreshCommand, runStatusCommand } from './refresher/main.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -21,12 +19,29 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   webhook: {
     usage: WEBHOOK_USAGE,
     run: async (argv) => {
-      await runWebhook(parseWebhookConfig(argv, process.env));
+      const config = parseWebhookConfig(argv, process.env);
+      // Each program is loaded only when it runs: the webhook never holds the refresher's Kubernetes client.
+      const { runWebhook } = await import('./webhook/main.js');
+      await runWebhook(config);
       return 0;
     },
   },
-  refresh: { usage: REFRESH_USAGE, run: (argv) => runRefreshCommand(parseRefreshConfig(argv, process.env)) },
-  status: { usage: STATUS_USAGE, run: (argv) => runStatusCommand(parseStatusConfig(argv, process.env)) },
+  refresh: {
+    usage: REFRESH_USAGE,
+    run: async (argv) => {
+      const config = parseRefreshConfig(argv, process.env);
+      const { runRefreshCommand } = await import('./refresher/main.js');
+      return runRefreshCommand(config);
+    },
+  },
+  status: {
+    usage: STATUS_USAGE,
+    run: async (argv) => {
+      const config = parseStatusConfig(argv, process.env);
+      const { runStatusCommand } = await import('./refresher/main.js');
+      return runStatusCommand(config);
+    },
+  },
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,7 +1,7 @@
 // Pure: from the managed Secrets the API server listed, the enabled namespaces and a clock, decide which Secrets
 // to refresh (and why), which are fresh and left unwritten, and which are skipped with a reason.
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, PROTECTED_NAMESPACES } from '../common/names.js';
-import { judgeFreshness } from '../common/staleness.js';
+import { judgeFreshness } from './staleness.js';
 import { formatDuration } from '../common/time.js';
 
 /** What the refresher keeps of a listed Secret: never its data. */

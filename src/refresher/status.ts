@@ -1,6 +1,6 @@
 // Pure: the rows of `ecr-anywhere status` and their two renderings, a table for people and JSON for scripts.
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
-import { judgeFreshness } from '../common/staleness.js';
+import { judgeFreshness } from './staleness.js';
 import { formatDuration, parseRfc3339 } from '../common/time.js';
 import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
 

@@ -1,6 +1,6 @@
 // Pure: a refresh counts only if the object the API server stored (after the webhook ran) is no longer stale.
 import { EXPIRES_AT_ANNOTATION, WEBHOOK_NAME } from '../common/names.js';
-import { judgeFreshness } from '../common/staleness.js';
+import { judgeFreshness } from './staleness.js';
 import type { ManagedSecretInfo } from './plan.js';
 
 export type Verification = { readonly ok: true; readonly expiresAt: string } | { readonly ok: false; readonly error: string };

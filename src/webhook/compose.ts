@@ -5,11 +5,11 @@ import type { Registry } from 'prom-client';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from '../common/logger.js';
 import type { Clock } from '../common/time.js';
-import { buildWebhookApp } from './app.js';
-import { createEcrTokenFetcher } from './ecr-adapter.js';
+import { buildWebhookApp } from '../http/webhook-app.js';
+import { createEcrTokenFetcher } from '../ecr/adapter.js';
 import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
-import { createReviewHandler } from './review-handler.js';
-import { TokenCache } from './token-cache.js';
+import { createReviewHandler } from '../admission/handler.js';
+import { TokenCache } from '../ecr/token-cache.js';
 
 export interface WebhookParts {
   readonly app: FastifyInstance;

@@ -1,11 +1,8 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
 import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
-import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from './self-tls/config.js';
-
-/** files: CERT_FILE/KEY_FILE, hot-reloaded. self: a CA and certificate kept in a Secret. ephemeral: made at start. */
-export type TlsMode = 'files' | 'self' | 'ephemeral';
-const TLS_MODES: readonly TlsMode[] = ['files', 'self', 'ephemeral'];
+import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
+import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 
 export interface WebhookConfig {
   readonly port: number;

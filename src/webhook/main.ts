@@ -1,49 +1,15 @@
 // Wires the webhook together and runs it until SIGTERM: TLS admission server (certificate from files, from a
 // self-managed Secret, or made at start), ops server, token cache, ECR.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Server as TlsServer } from 'node:tls';
-import { createLogger, type Logger } from '../common/logger.js';
+import { createLogger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
 import { systemClock } from '../common/time.js';
-import { createSelfSignedServing, type PemPair } from './certificates.js';
+import { buildOpsApp } from '../http/ops-app.js';
+import type { PemPair } from '../tls/certificates.js';
+import { chooseTlsSource } from '../tls/tls-source.js';
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
-import { buildOpsApp } from './ops-app.js';
-import { createSelfManagedTls } from './self-tls/self-tls-source.js';
-import { CertificateFiles } from './tls-files.js';
-
-/** Makes a throwaway CA and certificate so a newcomer can run the webhook with no setup at all. */
-async function selfSignedPair(logger: Logger): Promise<PemPair> {
-  const serving = createSelfSignedServing({ hosts: ['localhost', '127.0.0.1', hostname()], now: systemClock(), validityDays: 365 });
-  const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-'));
-  const caFile = join(dir, 'ca.crt');
-  await writeFile(caFile, serving.caPem, { mode: 0o644 });
-  logger.warn({ caFile }, 'no CERT_FILE/KEY_FILE given: serving a self-signed certificate; use this CA bundle as the caBundle');
-  return serving;
-}
-
-/** Where the serving certificate comes from; every source hands later certificates to the running server. */
-interface TlsSource {
-  /** The first pair; for TLS_MODE=self this waits (retrying) until the Secret and caBundle are in place. */
-  initial(): Promise<PemPair>;
-  start(): void;
-  stop(): void;
-}
-
-function chooseTlsSource(config: WebhookConfig, logger: Logger, serve: (pair: PemPair) => void): TlsSource {
-  if (config.tlsMode === 'self' && config.selfTls) {
-    const selfTls = createSelfManagedTls(config.selfTls, logger, serve);
-    return { initial: () => selfTls.firstCertificate(), start: () => selfTls.start(), stop: () => selfTls.stop() };
-  }
-  if (config.tlsMode === 'files' && config.certFile && config.keyFile) {
-    const files = new CertificateFiles({ certFile: config.certFile, keyFile: config.keyFile, pollMs: config.certPollMs, logger, onChange: serve });
-    return { initial: () => files.load(), start: () => files.start(), stop: () => files.stop() };
-  }
-  return { initial: () => selfSignedPair(logger), start: () => undefined, stop: () => undefined };
-}
 
 export async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'ecr-anywhere-webhook' });
@@ -51,7 +17,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   let ready = false;
   // Set once the TLS server exists; a source hands later certificates to it.
   const listening: { server?: TlsServer } = {};
-  const tls = chooseTlsSource(config, logger, (pair) => listening.server?.setSecureContext({ cert: pair.certPem, key: pair.keyPem }));
+  const tls = await chooseTlsSource(config, logger, (pair) => listening.server?.setSecureContext({ cert: pair.certPem, key: pair.keyPem }));
   const ops = buildOpsApp({ registry, isReady: () => ready });
   let signalled: string | undefined;
   const signals = new Promise<string>((resolve) => {

@@ -2,7 +2,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from '../common/metrics.js';
 import type { Clock } from '../common/time.js';
-import type { EcrToken } from './ecr-token.js';
+import type { EcrToken } from '../ecr/token.js';
 
 export interface WebhookMetrics {
   readonly admissions: Counter<'outcome'>;

@@ -1,7 +1,7 @@
 // `helm lint --strict` on the default values and on edge values: every template renders and is well-formed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHART_DIR, MINIMAL_VALUES, runTool, withValuesFile } from '../support/helm.js';
+import { CHART_DIR, MINIMAL_VALUES, runTool, withValuesFile } from '../../harness/helm.js';
 import { EDGE_VALUES } from './value-sets.js';
 
 async function lint(values: unknown): Promise<{ code: number; output: string }> {

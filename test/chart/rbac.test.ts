@@ -2,7 +2,7 @@
 // lets the webhook list or read Secrets other than its own.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { at, MINIMAL_VALUES, ofKind, podTemplate, only, renderChart, type KubeObject } from '../support/helm.js';
+import { at, MINIMAL_VALUES, ofKind, podTemplate, only, renderChart, type KubeObject } from '../../harness/helm.js';
 
 interface Rule {
   readonly apiGroups: string[];

@@ -2,7 +2,7 @@
 // existing Secret, web identity with a projected token, a shared config file, and pass-through env entries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { at, envOf, MINIMAL_VALUES, only, podTemplate, renderChart, type KubeObject, type PodSpec } from '../support/helm.js';
+import { at, envOf, MINIMAL_VALUES, only, podTemplate, renderChart, type KubeObject, type PodSpec } from '../../harness/helm.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ecr-reader';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, PROTECTED_NAMESPACES, WEBHOOK_NAME, WEBHOOK_PATH } from '../../src/common/names.js';
-import { at, envOf, MINIMAL_VALUES, only, podTemplate, RELEASE_NAMESPACE, renderChart, type KubeObject } from '../support/helm.js';
+import { at, envOf, MINIMAL_VALUES, only, podTemplate, RELEASE_NAMESPACE, renderChart, type KubeObject } from '../../harness/helm.js';
 
 let objects: KubeObject[];
 let deployment: KubeObject;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE } from '../../src/common/names.js';
-import { at, envOf, MINIMAL_VALUES, ofKind, only, podTemplate, renderChart, type KubeObject } from '../support/helm.js';
+import { at, envOf, MINIMAL_VALUES, ofKind, only, podTemplate, renderChart, type KubeObject } from '../../harness/helm.js';
 import { EDGE_VALUES } from './value-sets.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;

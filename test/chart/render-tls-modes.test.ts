@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseWebhookConfig } from '../../src/webhook/config.js';
-import { at, envOf, MINIMAL_VALUES, ofKind, only, podTemplate, RELEASE_NAMESPACE, renderChart, type KubeObject } from '../support/helm.js';
+import { at, envOf, MINIMAL_VALUES, ofKind, only, podTemplate, RELEASE_NAMESPACE, renderChart, type KubeObject } from '../../harness/helm.js';
 import { TEST_CA_PEM } from './value-sets.js';
 
 function webhookPod(objects: readonly KubeObject[]): ReturnType<typeof podTemplate>['spec'] {

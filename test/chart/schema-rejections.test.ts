@@ -3,7 +3,7 @@
 // inputs only the templates can judge.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { helmTemplate, MINIMAL_VALUES } from '../support/helm.js';
+import { helmTemplate, MINIMAL_VALUES } from '../../harness/helm.js';
 
 interface Rejection {
   readonly name: string;

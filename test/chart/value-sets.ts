@@ -1,5 +1,5 @@
 // Value sets the chart tests render, lint and (in e2e) install: the default install and edge cases of each option.
-import { MINIMAL_VALUES } from '../support/helm.js';
+import { MINIMAL_VALUES } from '../../harness/helm.js';
 
 export const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
 MIIBdzCCAR2gAwIBAgIUOm0yzYjGm0Ow2Zt3aQ8hC3b0oKMwCgYIKoZIzj0EAwIw

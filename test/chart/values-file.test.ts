@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
-import { CHART_DIR } from '../support/helm.js';
+import { CHART_DIR } from '../../harness/helm.js';
 
 interface SchemaNode {
   type?: string | string[];

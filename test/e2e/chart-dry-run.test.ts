@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../support/cluster.js';
-import { apiWarnings, clusterTools, helmTemplate, MINIMAL_VALUES, parseObjects, RESTRICTED_NAMESPACE_LABELS, type ClusterTools } from '../support/helm.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../../harness/cluster.js';
+import { apiWarnings, clusterTools, helmTemplate, MINIMAL_VALUES, parseObjects, RESTRICTED_NAMESPACE_LABELS, type ClusterTools } from '../../harness/helm.js';
 import { EDGE_VALUES } from '../chart/value-sets.js';
 
 const CRD_GROUPS = ['cert-manager.io/', 'monitoring.coreos.com/'];

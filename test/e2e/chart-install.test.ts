@@ -4,9 +4,9 @@
 // upgrades, `--force` included for the caBundle, and uninstall for the Secret.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../support/cluster.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../../harness/cluster.js';
 import { stringify } from 'yaml';
-import { apiWarnings, CHART_DIR, clusterTools, MINIMAL_VALUES, mustRun, parseObjects, withValuesFile, type ClusterTools } from '../support/helm.js';
+import { apiWarnings, CHART_DIR, clusterTools, MINIMAL_VALUES, mustRun, parseObjects, withValuesFile, type ClusterTools } from '../../harness/helm.js';
 
 const CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nwritten by the webhook\n-----END CERTIFICATE-----\n').toString('base64');
 const TLS_DATA = { 'ca.crt': Buffer.from('ca').toString('base64'), 'tls.crt': Buffer.from('crt').toString('base64'), 'tls.key': Buffer.from('key').toString('base64') };

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../support/cluster.js';
-import { apiWarnings, CHART_DIR, clusterTools, helmTemplate, MINIMAL_VALUES, mustRun, parseObjects, withValuesFile, type ClusterTools } from '../support/helm.js';
-import { startLocalRegistry, type LocalRegistry } from '../support/registry.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../../harness/cluster.js';
+import { apiWarnings, CHART_DIR, clusterTools, helmTemplate, MINIMAL_VALUES, mustRun, parseObjects, withValuesFile, type ClusterTools } from '../../harness/helm.js';
+import { startLocalRegistry, type LocalRegistry } from '../../harness/registry.js';
 
 describe('helm package + push to an OCI registry + install from it', { timeout: 300_000 }, () => {
   let cluster: TestCluster;

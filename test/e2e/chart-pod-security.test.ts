@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../support/cluster.js';
-import { apiWarnings, CHART_DIR, clusterTools, MINIMAL_VALUES, parseObjects, podTemplate, RESTRICTED_NAMESPACE_LABELS, withValuesFile, type ClusterTools, type KubeObject } from '../support/helm.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, type TestCluster } from '../../harness/cluster.js';
+import { apiWarnings, CHART_DIR, clusterTools, MINIMAL_VALUES, parseObjects, podTemplate, RESTRICTED_NAMESPACE_LABELS, withValuesFile, type ClusterTools, type KubeObject } from '../../harness/helm.js';
 import { EDGE_VALUES, TEST_CA_PEM } from '../chart/value-sets.js';
 
 const VALUE_SETS: Record<string, Record<string, unknown>> = {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { toKubernetesError } from '../../src/common/kubernetes-client.js';
 import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
-import { standInAwsEnv } from '../support/aws-env.js';
+import { standInAwsEnv } from '../../harness/aws-env.js';
 import {
   createNamespace,
   createSecret,
@@ -19,10 +19,10 @@ import {
   kubeconfigForUser,
   uniqueName,
   type TestCluster,
-} from '../support/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { at, CHART_DIR, clusterTools, envOf, only, parseObjects, podTemplate, withValuesFile, type ClusterTools } from '../support/helm.js';
-import { startWebhookProcess, type WebhookProcess } from '../support/webhook-process.js';
+} from '../../harness/cluster.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { at, CHART_DIR, clusterTools, envOf, only, parseObjects, podTemplate, withValuesFile, type ClusterTools } from '../../harness/helm.js';
+import { startWebhookProcess, type WebhookProcess } from '../../harness/webhook-process.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

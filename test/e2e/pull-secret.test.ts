@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { MANAGED_LABEL, NAMESPACE_LABEL, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
-import { createNamespace, deleteNamespaces, enabledNamespaceLabels, ensureCluster, startClusterWebhook, uniqueName, type ClusterWebhook, type TestCluster } from '../support/cluster.js';
-import { startEcrStandIn, defaultPassword, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { inspectWithDockerConfig, startLocalRegistry, type LocalRegistry } from '../support/registry.js';
-import { toolPath } from '../support/tools.js';
-import { getText } from '../support/webhook-process.js';
+import { createNamespace, deleteNamespaces, enabledNamespaceLabels, ensureCluster, startClusterWebhook, uniqueName, type ClusterWebhook, type TestCluster } from '../../harness/cluster.js';
+import { startEcrStandIn, defaultPassword, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { inspectWithDockerConfig, startLocalRegistry, type LocalRegistry } from '../../harness/registry.js';
+import { toolPath } from '../../harness/tools.js';
+import { getText } from '../../harness/webhook-process.js';
 
 const run = promisify(execFile);
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

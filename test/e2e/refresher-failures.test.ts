@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { refreshSummaryOf, runCli } from '../support/cli-process.js';
+import { refreshSummaryOf, runCli } from '../../harness/cli-process.js';
 import {
   createNamespace,
   createSecret,
@@ -17,7 +17,7 @@ import {
   kubeconfigForUser,
   uniqueName,
   type TestCluster,
-} from '../support/cluster.js';
+} from '../../harness/cluster.js';
 
 const GROUP_LABEL = 'e2e.ecr-anywhere/group';
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { V1ClusterRole, V1ClusterRoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import { EXPIRES_AT_ANNOTATION, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE } from '../../src/common/names.js';
 import { parseRfc3339 } from '../../src/common/time.js';
-import { refreshSummaryOf, runCli } from '../support/cli-process.js';
+import { refreshSummaryOf, runCli } from '../../harness/cli-process.js';
 import {
   createNamespace,
   createSecret,
@@ -19,9 +19,9 @@ import {
   uniqueName,
   type ClusterWebhook,
   type TestCluster,
-} from '../support/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { at, MINIMAL_VALUES, only, renderChart, type Container } from '../support/helm.js';
+} from '../../harness/cluster.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { at, MINIMAL_VALUES, only, renderChart, type Container } from '../../harness/helm.js';
 
 const SUITE_LABEL = 'e2e.ecr-anywhere/suite';
 const SECRET = 'ecr-pull';

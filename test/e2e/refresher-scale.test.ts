@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
 import { formatRfc3339 } from '../../src/common/time.js';
-import { refreshSummaryOf, runCli } from '../support/cli-process.js';
+import { refreshSummaryOf, runCli } from '../../harness/cli-process.js';
 import {
   countManagedSecrets,
   deleteNamespaces,
@@ -15,8 +15,8 @@ import {
   uniqueName,
   type ClusterWebhook,
   type TestCluster,
-} from '../support/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
+} from '../../harness/cluster.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
 
 const SCALE_LABEL = 'e2e.ecr-anywhere/scale';
 const NAMESPACES = 100;

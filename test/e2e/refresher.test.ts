@@ -16,7 +16,7 @@ import { formatRfc3339, parseRfc3339, systemClock } from '../../src/common/time.
 import { KubernetesRefresherCluster, type RefresherCluster } from '../../src/refresher/kubernetes.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/refresher/retry.js';
 import { runRefresh } from '../../src/refresher/run.js';
-import { refreshSummaryOf, runCli } from '../support/cli-process.js';
+import { refreshSummaryOf, runCli } from '../../harness/cli-process.js';
 import {
   createNamespace,
   createSecret,
@@ -27,9 +27,9 @@ import {
   uniqueName,
   type ClusterWebhook,
   type TestCluster,
-} from '../support/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { captureLogs } from '../support/log-capture.js';
+} from '../../harness/cluster.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { captureLogs } from '../../harness/log-capture.js';
 
 const HOUR = 3_600_000;
 const DEFAULT_REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

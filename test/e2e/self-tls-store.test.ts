@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WEBHOOK_NAME } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
-import { KubernetesSelfTlsStore, type SelfTlsStore } from '../../src/webhook/self-tls/kubernetes-store.js';
-import { SelfManagedTls } from '../../src/webhook/self-tls/self-managed-tls.js';
-import { decodeTlsSecretData } from '../../src/webhook/self-tls/secret-contents.js';
-import { caBundleFor } from '../../src/webhook/self-tls/tls-decision.js';
-import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, webhookConfiguration, type TestCluster } from '../support/cluster.js';
-import { captureLogs } from '../support/log-capture.js';
+import { KubernetesSelfTlsStore, type SelfTlsStore } from '../../src/tls/self-managed/kubernetes-store.js';
+import { SelfManagedTls } from '../../src/tls/self-managed/self-managed-tls.js';
+import { decodeTlsSecretData } from '../../src/tls/self-managed/secret-contents.js';
+import { caBundleFor } from '../../src/tls/self-managed/decision.js';
+import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, webhookConfiguration, type TestCluster } from '../../harness/cluster.js';
+import { captureLogs } from '../../harness/log-capture.js';
 
 const HOSTS = ['ecr-anywhere', '127.0.0.1'];
 const POLICY = { leafValidityMs: 3_600_000, caValidityMs: 4 * 3_600_000, caPublishGraceMs: 1_000 };

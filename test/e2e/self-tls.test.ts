@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { toKubernetesError } from '../../src/common/kubernetes-client.js';
 import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
-import { decodeTlsSecretData } from '../../src/webhook/self-tls/secret-contents.js';
-import { normalizeBundle } from '../../src/webhook/self-tls/tls-decision.js';
-import { standInAwsEnv } from '../support/aws-env.js';
+import { decodeTlsSecretData } from '../../src/tls/self-managed/secret-contents.js';
+import { normalizeBundle } from '../../src/tls/self-managed/decision.js';
+import { standInAwsEnv } from '../../harness/aws-env.js';
 import {
   createNamespace,
   deleteNamespaces,
@@ -22,9 +22,9 @@ import {
   uniqueName,
   webhookConfiguration,
   type TestCluster,
-} from '../support/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { CLI_PATH, getText, startWebhookProcess, type WebhookProcess } from '../support/webhook-process.js';
+} from '../../harness/cluster.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { CLI_PATH, getText, startWebhookProcess, type WebhookProcess } from '../../harness/webhook-process.js';
 
 const SERVICE_NAME = 'ecr-anywhere';
 const RUN_LABEL = 'e2e.ecr-anywhere/self-tls';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
-import type { EcrToken } from '../../src/webhook/ecr-token.js';
+import type { EcrToken } from '../../src/ecr/token.js';
 import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
-import { buildOpsApp } from '../../src/webhook/ops-app.js';
+import { buildOpsApp } from '../../src/http/ops-app.js';
 
 describe('ops endpoints', () => {
   it('reports liveness always and readiness only when ready', async () => {

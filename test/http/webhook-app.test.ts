@@ -3,19 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import jsonPatch from 'fast-json-patch';
-import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
+import { ecrAuthEntry } from '../../src/admission/docker-config.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
-import type { AdmissionReviewResponse, SecretObject } from '../../src/webhook/admission-review.js';
-import { buildWebhookApp } from '../../src/webhook/app.js';
+import type { AdmissionReviewResponse, SecretObject } from '../../src/admission/review.js';
+import { buildWebhookApp } from '../../src/http/webhook-app.js';
 import { composeWebhook, type WebhookParts } from '../../src/webhook/compose.js';
 import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
-import type { ReviewHandler } from '../../src/webhook/review-handler.js';
-import { useStandInAwsEnv } from '../support/aws-env.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
-import { decodeDockerConfigOf, managedSecret, secretReview } from '../support/reviews.js';
+import type { ReviewHandler } from '../../src/admission/handler.js';
+import { useStandInAwsEnv } from '../../harness/aws-env.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { captureLogs, type CapturedLogs } from '../../harness/log-capture.js';
+import { decodeDockerConfigOf, managedSecret, secretReview } from '../../harness/reviews.js';
 
 const CANARY = 'CANARY-d0c4e7-never-log-me';
 const DEFAULT_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSelfSignedServing, type PemPair } from '../../src/webhook/certificates.js';
-import { CertificateFiles } from '../../src/webhook/tls-files.js';
-import { captureLogs } from '../support/log-capture.js';
+import { createSelfSignedServing, type PemPair } from '../../src/tls/certificates.js';
+import { CertificateFiles } from '../../src/tls/certificate-files.js';
+import { captureLogs } from '../../harness/log-capture.js';
 
 const POLL_MS = 40;
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, POLL_MS * 5));

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 
 describe('ecr-anywhere CLI', () => {
   const emptyHome = mkdtempSync(join(tmpdir(), 'ecr-anywhere-home-'));

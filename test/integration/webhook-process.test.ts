@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jsonPatch from 'fast-json-patch';
-import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
-import type { AdmissionReviewResponse } from '../../src/webhook/admission-review.js';
-import { createSelfSignedServing, type ServingCertificate } from '../../src/webhook/certificates.js';
-import { standInAwsEnv } from '../support/aws-env.js';
-import { startEcrStandIn, type EcrStandIn } from '../support/ecr-stand-in.js';
-import { decodeDockerConfigOf, managedSecret, secretReview } from '../support/reviews.js';
-import { getText, postJson, startWebhookProcess, type WebhookProcess } from '../support/webhook-process.js';
+import { ecrAuthEntry } from '../../src/admission/docker-config.js';
+import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import { createSelfSignedServing, type ServingCertificate } from '../../src/tls/certificates.js';
+import { standInAwsEnv } from '../../harness/aws-env.js';
+import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
+import { decodeDockerConfigOf, managedSecret, secretReview } from '../../harness/reviews.js';
+import { getText, postJson, startWebhookProcess, type WebhookProcess } from '../../harness/webhook-process.js';
 
 const CANARY = 'CANARY-5f1e2a-process';
 

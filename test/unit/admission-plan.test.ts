@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MANAGED_LABEL, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
-import { planAdmission } from '../../src/webhook/admission-plan.js';
-import { managedSecret, secretReview } from '../support/reviews.js';
+import { planAdmission } from '../../src/admission/plan.js';
+import { managedSecret, secretReview } from '../../harness/reviews.js';
 
 describe('planAdmission', () => {
   const skips: Array<[string, Parameters<typeof secretReview>]> = [

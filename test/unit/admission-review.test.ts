@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { base64Head, continueBase64, toBase64Text } from '../../src/common/base64.js';
-import { serializeReviewResponse, type AdmissionReviewResponse } from '../../src/webhook/admission-review.js';
+import { base64Head, continueBase64, toBase64Text } from '../../src/admission/base64.js';
+import { serializeReviewResponse, type AdmissionReviewResponse } from '../../src/admission/review.js';
 
 function review(response: AdmissionReviewResponse['response']): AdmissionReviewResponse {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };

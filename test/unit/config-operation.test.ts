@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toBase64Text, type Base64Text } from '../../src/common/base64.js';
+import { toBase64Text, type Base64Text } from '../../src/admission/base64.js';
 import {
   configOperation,
   configOperationText,
   memoizedConfigOperationText,
   type ConfigOperationKind,
   type ConfigOperationTextOf,
-} from '../../src/webhook/config-operation.js';
+} from '../../src/admission/config-operation.js';
 
 const KINDS: readonly ConfigOperationKind[] = ['add-data', 'add-key', 'replace-key'];
 const values = ['', 'QQ==', 'QUI=', 'QUJD', toBase64Text('{"auths":{}}'), toBase64Text('x'.repeat(6_000))] as Base64Text[];

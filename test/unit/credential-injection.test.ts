@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { ecrAuthEntry } from '../../src/common/dockerconfig.js';
+import { ecrAuthEntry } from '../../src/admission/docker-config.js';
 import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
-import type { SecretObject } from '../../src/webhook/admission-review.js';
-import { injectCredentials, memoizedInjectionSteps, type CredentialPatch } from '../../src/webhook/credential-injection.js';
-import type { EcrToken } from '../../src/webhook/ecr-token.js';
-import { decodeDockerConfigOf, managedSecret } from '../support/reviews.js';
+import type { SecretObject } from '../../src/admission/review.js';
+import { injectCredentials, memoizedInjectionSteps, type CredentialPatch } from '../../src/admission/credential-patch.js';
+import type { EcrToken } from '../../src/ecr/token.js';
+import { decodeDockerConfigOf, managedSecret } from '../../harness/reviews.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';

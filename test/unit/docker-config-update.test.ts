@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig } from '../../src/common/dockerconfig.js';
-import { memoizedDockerConfigUpdate, updateDockerConfig, wantedCredentials } from '../../src/webhook/docker-config-update.js';
-import type { EcrToken } from '../../src/webhook/ecr-token.js';
+import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig } from '../../src/admission/docker-config.js';
+import { memoizedDockerConfigUpdate, updateDockerConfig, wantedCredentials } from '../../src/admission/docker-config-update.js';
+import type { EcrToken } from '../../src/ecr/token.js';
 
 const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
 const HOST_B = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries } from '../../src/common/dockerconfig.js';
+import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries } from '../../src/admission/docker-config.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonString } from '../../src/common/json-text.js';
+import { jsonString } from '../../src/admission/json-text.js';
 
 describe('jsonString', () => {
   it('equals JSON.stringify for plain and escaped text alike', () => {

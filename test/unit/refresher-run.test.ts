@@ -9,7 +9,7 @@ import type { SecretEvent } from '../../src/refresher/events.js';
 import type { ApiCallCounts, CreateSecretResult, ImagePullSecretResult, RefresherCluster, SecretRef, ServiceAccountInfo } from '../../src/refresher/kubernetes.js';
 import type { ManagedSecretInfo } from '../../src/refresher/plan.js';
 import { exitCodeOf, runRefresh, type RefreshOptions } from '../../src/refresher/run.js';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../../harness/log-capture.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const clock = (): Date => NOW;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostOfProxyEndpoint, parseRegistryHost, parseRegistryList } from '../../src/common/registry-host.js';
+import { hostOfProxyEndpoint, parseRegistryHost, parseRegistryList } from '../../src/ecr/registry-host.js';
 
 describe('parseRegistryHost', () => {
   const valid: Array<[string, { accountId: string; region: string; fips: boolean; host: string }]> = [

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import forge from 'node-forge';
-import { createCertificateAuthority, issueServingCertificate, uniqueCaName } from '../../src/webhook/certificates.js';
+import { createCertificateAuthority, issueServingCertificate, uniqueCaName } from '../../src/tls/certificates.js';
 
 const PRINTABLE_STRING = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 

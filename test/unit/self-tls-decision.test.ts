@@ -7,11 +7,11 @@ import {
   issueServingCertificate,
   NOT_BEFORE_BACKDATE_MS,
   type PemPair,
-} from '../../src/webhook/certificates.js';
-import { parseCertificate } from '../../src/webhook/self-tls/certificate-inspection.js';
-import { renewTlsContents } from '../../src/webhook/self-tls/renew.js';
-import type { TlsSecretContents } from '../../src/webhook/self-tls/secret-contents.js';
-import { caBundleFor, decideTls, normalizeBundle, type TlsAction, type TlsPolicy } from '../../src/webhook/self-tls/tls-decision.js';
+} from '../../src/tls/certificates.js';
+import { parseCertificate } from '../../src/tls/certificate-inspection.js';
+import { renewTlsContents } from '../../src/tls/self-managed/renew.js';
+import type { TlsSecretContents } from '../../src/tls/self-managed/secret-contents.js';
+import { caBundleFor, decideTls, normalizeBundle, type TlsAction, type TlsPolicy } from '../../src/tls/self-managed/decision.js';
 
 const DAY = 86_400_000;
 const T0 = new Date('2030-01-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTlsSecretData, encodeTlsSecretData, sameTlsContents } from '../../src/webhook/self-tls/secret-contents.js';
+import { decodeTlsSecretData, encodeTlsSecretData, sameTlsContents } from '../../src/tls/self-managed/secret-contents.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 

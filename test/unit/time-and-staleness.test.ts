@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { judgeFreshness } from '../../src/common/staleness.js';
+import { judgeFreshness } from '../../src/refresher/staleness.js';
 import { formatDuration, formatRfc3339, parseDuration, parseRfc3339 } from '../../src/common/time.js';
 
 describe('RFC 3339', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EcrToken } from '../../src/webhook/ecr-token.js';
-import { TokenCache } from '../../src/webhook/token-cache.js';
+import type { EcrToken } from '../../src/ecr/token.js';
+import { TokenCache } from '../../src/ecr/token-cache.js';
 
 const HOUR = 3_600_000;
 

@@ -3,8 +3,8 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
-import { hostOfProxyEndpoint } from '../common/registry-host.js';
-import type { EcrToken, FetchEcrToken } from './ecr-token.js';
+import { hostOfProxyEndpoint } from './registry-host.js';
+import type { EcrToken, FetchEcrToken } from './token.js';
 
 export interface EcrAdapterOptions {
   /** Whole budget for one token fetch, retries included: an admission must be answered well inside 10 s. */

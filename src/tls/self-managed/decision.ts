@@ -18,7 +18,7 @@ import {
   signedBy,
   uncoveredHosts,
   type InspectedCertificate,
-} from './certificate-inspection.js';
+} from '../certificate-inspection.js';
 import type { TlsSecretContents } from './secret-contents.js';
 
 export interface TlsPolicy {

@@ -1,6 +1,6 @@
 // The staleness rule, shared by the refresher (what to refresh), `status` (what to report) and the refresher's
 // verification (a refresh counts only if the Secret is no longer stale afterwards).
-import { parseRfc3339 } from './time.js';
+import { parseRfc3339 } from '../common/time.js';
 
 export const DEFAULT_STALE_THRESHOLD_MS = 6 * 3_600_000;
 

@@ -2,10 +2,10 @@
 // (pure), fetches the tokens the plan names (through the cache), and injects them (pure).
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Clock } from '../common/time.js';
-import { planAdmission, describeSecret, type AdmissionPlan } from './admission-plan.js';
-import { ADMISSION_API_VERSION, type AdmissionRequest, type AdmissionReview, type AdmissionReviewResponse } from './admission-review.js';
-import { injectCredentials, memoizedInjectionSteps } from './credential-injection.js';
-import type { EcrToken } from './ecr-token.js';
+import { planAdmission, describeSecret, type AdmissionPlan } from './plan.js';
+import { ADMISSION_API_VERSION, type AdmissionRequest, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
+import { injectCredentials, memoizedInjectionSteps } from './credential-patch.js';
+import type { EcrToken } from '../ecr/token.js';
 
 export type AdmissionOutcome = 'patched' | 'unchanged' | 'skipped' | 'refused';
 

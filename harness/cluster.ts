@@ -19,9 +19,9 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import forge from 'node-forge';
-import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../../src/common/names.js';
-import { createApiConfiguration } from '../../src/common/kubernetes-client.js';
-import { createSelfSignedServing } from '../../src/webhook/certificates.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../src/common/names.js';
+import { createApiConfiguration } from '../src/common/kubernetes-client.js';
+import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
 import { only, renderChart } from './helm.js';
 import type { EcrStandIn } from './ecr-stand-in.js';

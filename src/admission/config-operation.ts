@@ -3,9 +3,9 @@
 // goes to every Secret refreshed with the same token, so the memoized builder encodes it once per value.
 import type { Operation } from 'fast-json-patch';
 import { LRUCache } from 'lru-cache';
-import { base64Head, continueBase64, type Base64Text } from '../common/base64.js';
+import { base64Head, continueBase64, type Base64Text } from './base64.js';
 import { DOCKER_CONFIG_JSON_KEY, escapePointerSegment } from '../common/names.js';
-import type { SecretObject } from './admission-review.js';
+import type { SecretObject } from './review.js';
 
 /** How the value gets into the Secret: a new `data` map, a new key in `data`, or a replaced key. */
 export type ConfigOperationKind = 'add-data' | 'add-key' | 'replace-key';

@@ -1,7 +1,7 @@
 // The slice of admission.k8s.io/v1 this webhook reads and writes, and the structural check the HTTP layer runs
 // before any logic sees a review.
-import type { Base64Text } from '../common/base64.js';
-import { jsonString } from '../common/json-text.js';
+import type { Base64Text } from './base64.js';
+import { jsonString } from './json-text.js';
 
 export interface ObjectMeta {
   name?: string;

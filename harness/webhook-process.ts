@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request, type Agent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
 export interface WebhookProcess {
   readonly child: ChildProcessWithoutNullStreams;

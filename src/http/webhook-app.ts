@@ -6,10 +6,10 @@ import type { SecureContextOptions } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { WEBHOOK_PATH } from '../common/names.js';
-import { serializeReviewResponse, validateAdmissionReview, type AdmissionReview } from './admission-review.js';
-import { errorBody, toHttpError } from './http-errors.js';
-import type { WebhookMetrics } from './metrics.js';
-import { refusal, type HandledReview, type ReviewHandler } from './review-handler.js';
+import { serializeReviewResponse, validateAdmissionReview, type AdmissionReview } from '../admission/review.js';
+import { errorBody, toHttpError } from './errors.js';
+import type { WebhookMetrics } from '../webhook/metrics.js';
+import { refusal, type HandledReview, type ReviewHandler } from '../admission/handler.js';
 
 /**
  * The API server sends at most ~3 MiB per object and an UPDATE review carries two (object and oldObject), plus

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file runs from dist/test/support). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository root (this file runs from dist/harness). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export function toolPath(name: string): string {
   const local = join(REPO_ROOT, '.tools', 'bin', name);

@@ -7,10 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/logger.js';
 import { formatRfc3339, type Clock } from '../../common/time.js';
 import type { PemPair } from '../certificates.js';
-import { parseCertificate } from './certificate-inspection.js';
+import { parseCertificate } from '../certificate-inspection.js';
 import type { SelfTlsStore } from './kubernetes-store.js';
 import { renewTlsContents } from './renew.js';
-import { caBundleFor, decideTls, type TlsPolicy } from './tls-decision.js';
+import { caBundleFor, decideTls, type TlsPolicy } from './decision.js';
 
 export interface SelfManagedTlsOptions {
   readonly store: SelfTlsStore;

@@ -2,9 +2,9 @@
 // Key generation is the only impure part (randomness); the shape of the result follows the decision exactly.
 import { formatRfc3339 } from '../../common/time.js';
 import { createCertificateAuthority, issueServingCertificate, uniqueCaName, type PemPair } from '../certificates.js';
-import { parseCertificate } from './certificate-inspection.js';
+import { parseCertificate } from '../certificate-inspection.js';
 import type { TlsSecretContents } from './secret-contents.js';
-import type { TlsDecision, TlsPolicy } from './tls-decision.js';
+import type { TlsDecision, TlsPolicy } from './decision.js';
 
 const DAY_MS = 86_400_000;
 

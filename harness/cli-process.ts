@@ -1,6 +1,6 @@
 // Runs the real `ecr-anywhere` CLI to completion as a child process, so tests see its real exit code and output.
 import { spawn } from 'node:child_process';
-import type { RefreshSummary } from '../../src/refresher/run.js';
+import type { RefreshSummary } from '../src/refresher/run.js';
 import { CLI_PATH } from './webhook-process.js';
 
 export interface CliResult {

@@ -1,6 +1,6 @@
 // Captures every JSON log line a logger writes, to assert on content — including that no secret appears.
 import { Writable } from 'node:stream';
-import { createLogger, type LevelWithSilent, type Logger } from '../../src/common/logger.js';
+import { createLogger, type LevelWithSilent, type Logger } from '../src/common/logger.js';
 
 export interface CapturedLogs {
   readonly logger: Logger;

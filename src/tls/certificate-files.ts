@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from '../common/logger.js';
 import type { PemPair } from './certificates.js';
-import { keyMatches, parseCertificate } from './self-tls/certificate-inspection.js';
+import { keyMatches, parseCertificate } from './certificate-inspection.js';
 
 export interface CertificateFilesOptions {
   readonly certFile: string;

@@ -7,10 +7,10 @@
 // and repeats across admissions, so its part of both is made once per value (see config-operation.ts).
 import type { Operation } from 'fast-json-patch';
 import { DOCKER_CONFIG_JSON_KEY, EXPIRES_AT_ANNOTATION, UPDATED_AT_ANNOTATION, escapePointerSegment } from '../common/names.js';
-import { jsonString } from '../common/json-text.js';
+import { jsonString } from './json-text.js';
 import { formatRfc3339 } from '../common/time.js';
-import { toBase64Text, type Base64Text } from '../common/base64.js';
-import type { ObjectMeta, SecretObject } from './admission-review.js';
+import { toBase64Text, type Base64Text } from './base64.js';
+import type { ObjectMeta, SecretObject } from './review.js';
 import {
   configOperation,
   configOperationKind,
@@ -19,7 +19,7 @@ import {
   type ConfigOperationTextOf,
 } from './config-operation.js';
 import { memoizedDockerConfigUpdate, updateDockerConfig, wantedCredentials, type DockerConfigUpdate } from './docker-config-update.js';
-import type { EcrToken } from './ecr-token.js';
+import type { EcrToken } from '../ecr/token.js';
 
 /** Registry host → the token that authorizes it. */
 export type TokensByHost = ReadonlyMap<string, EcrToken>;

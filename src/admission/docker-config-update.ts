@@ -3,10 +3,10 @@
 // an earlier one exactly: every Secret still holding the placeholder, or the previous token for the same
 // registries, turns into the same new value until the token changes.
 import { LRUCache } from 'lru-cache';
-import type { Base64Text } from '../common/base64.js';
-import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries, type AuthEntry } from '../common/dockerconfig.js';
+import type { Base64Text } from './base64.js';
+import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries, type AuthEntry } from './docker-config.js';
 import { formatRfc3339 } from '../common/time.js';
-import type { EcrToken } from './ecr-token.js';
+import type { EcrToken } from '../ecr/token.js';
 
 /** What a Secret must hold: an auths entry per registry host, and the earliest expiry among their tokens. */
 export interface WantedCredentials {

@@ -2,9 +2,9 @@
 // region. Single-flight: a cold burst of admissions makes one ECR call. A token is handed out only while it keeps
 // at least `minLifeMs` of life, so a freshly written Secret is never born close to expiry.
 import type { Clock } from '../common/time.js';
-import type { EcrToken, FetchEcrToken } from './ecr-token.js';
+import { MIN_TOKEN_LIFE_MS } from '../common/token-life.js';
+import type { EcrToken, FetchEcrToken } from './token.js';
 
-export const DEFAULT_MIN_TOKEN_LIFE_MS = 11 * 3_600_000;
 
 export class TokenCache {
   private readonly tokens = new Map<string, EcrToken>();
@@ -13,7 +13,7 @@ export class TokenCache {
   constructor(
     private readonly fetchToken: FetchEcrToken,
     private readonly clock: Clock,
-    private readonly minLifeMs: number = DEFAULT_MIN_TOKEN_LIFE_MS,
+    private readonly minLifeMs: number = MIN_TOKEN_LIFE_MS,
   ) {}
 
   /** The region's token if one is held with enough life left: the warm path, with no promise to wait on. */

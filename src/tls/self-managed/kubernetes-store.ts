@@ -12,7 +12,7 @@ import {
 import { createApiConfiguration, toKubernetesError } from '../../common/kubernetes-client.js';
 import { WEBHOOK_NAME } from '../../common/names.js';
 import { decodeTlsSecretData, encodeTlsSecretData, type TlsSecretContents } from './secret-contents.js';
-import { normalizeBundle } from './tls-decision.js';
+import { normalizeBundle } from './decision.js';
 
 /** The Secret as read: our contents, plus what an optimistic-concurrency update needs. */
 export interface TlsSecretSnapshot {

@@ -8,8 +8,8 @@ import {
   PROTECTED_NAMESPACES,
   REGISTRIES_ANNOTATION,
 } from '../common/names.js';
-import { parseRegistryList, type EcrRegistry } from '../common/registry-host.js';
-import type { AdmissionRequest, SecretObject } from './admission-review.js';
+import { parseRegistryList, type EcrRegistry } from '../ecr/registry-host.js';
+import type { AdmissionRequest, SecretObject } from './review.js';
 
 export type AdmissionPlan =
   | { readonly action: 'skip'; readonly reason: string }

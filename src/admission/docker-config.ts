@@ -1,7 +1,7 @@
 // Building and merging `.dockerconfigjson` content. We own only the auths entries of the registries we manage:
 // every other key and every other registry's entry survives a merge.
 import { toBase64Text, type Base64Text } from './base64.js';
-import { ECR_USERNAME } from './names.js';
+import { ECR_USERNAME } from '../common/names.js';
 
 export interface AuthEntry {
   username: string;
