@@ -325,6 +325,9 @@ export async function startClusterWebhook(
     CERT_FILE: join(dir, 'tls.crt'),
     KEY_FILE: join(dir, 'tls.key'),
     LOG_LEVEL: 'info',
+    // The namespace watch reads the harness cluster, as the webhook in a pod reads its own.
+    KUBECONFIG: cluster.info.kubeconfig,
+    NAMESPACE_WATCH: 'on',
     ...options.env,
   });
   let unregister: () => Promise<void>;

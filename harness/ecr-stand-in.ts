@@ -29,7 +29,9 @@ export interface EcrStandInOptions {
   readonly host?: string;
   readonly port?: number;
   /** Makes each password; defaults to a random, ECR-like token that embeds the region. */
-  readonly passwordFor?: (region: string, sequence: number) => string;
+  readonly passwordFor?: (region: string, sequence: number, accessKeyId: string) => string;
+  /** The caller's account from its access key id (as ECR knows it), for the proxyEndpoint; default `accountId`. */
+  readonly accountOf?: (accessKeyId: string) => string | undefined;
 }
 
 const GET_AUTHORIZATION_TOKEN = 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken';
@@ -83,7 +85,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
           sendJson(response, 200, { authorizationData: [] });
           return;
         case 'ok': {
-          const password = passwordFor(region, issued.length + 1);
+          const password = passwordFor(region, issued.length + 1, accessKeyId);
           issued.push(password);
           const expiresAt = (Date.now() + standIn.tokenLifetimeMs) / 1000;
           sendJson(response, 200, {
@@ -91,7 +93,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
               {
                 authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
                 expiresAt,
-                proxyEndpoint: `https://${accountId}.dkr.ecr.${region}.amazonaws.com`,
+                proxyEndpoint: `https://${options.accountOf?.(accessKeyId) ?? accountId}.dkr.ecr.${region}.amazonaws.com`,
               },
             ],
           });

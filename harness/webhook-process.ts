@@ -26,7 +26,8 @@ export async function startWebhookProcess(
 ): Promise<WebhookProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const child = spawn(process.execPath, [CLI_PATH, 'webhook', '--port', '0', '--ops-port', '0', '--host', '127.0.0.1', ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // No cluster unless the caller gives one (startClusterWebhook does): the namespace watch is then off.
+    env: { PATH: process.env.PATH ?? '', NAMESPACE_WATCH: 'off', ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

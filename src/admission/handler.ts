@@ -3,11 +3,13 @@
 // HTTP layer alone turns a decision into an AdmissionReview answer, logs it and counts it.
 import type { Operation } from 'fast-json-patch';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
+import type { AssumableRole } from '../ecr/role-credentials.js';
 import type { EcrToken } from '../ecr/token.js';
 import { credentialPatch } from './credential-patch.js';
 import { updateDockerConfig, type DockerConfigUpdate } from './docker-config-update.js';
 import { describeSecret, planAdmission, type AdmissionPlan } from './plan.js';
 import type { AdmissionRequest } from './review.js';
+import { disallowedRegistry, OPEN_TENANCY, trustedReviewStanding, type NamespacePolicy, type NamespaceStanding } from './tenant-policy.js';
 
 export type AdmissionOutcome = 'patched' | 'unchanged' | 'skipped' | 'refused';
 
@@ -35,8 +37,16 @@ export interface AdmissionDecision {
 export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionContext) => Promise<AdmissionDecision>;
 
 export interface AdmissionHandlerDeps {
-  /** A region's token: the held one while it has enough life, else fetched from ECR (single-flight). */
-  readonly tokenFor: (region: string) => Promise<EcrToken>;
+  /**
+   * A region's token for the namespace's role (undefined: the webhook's own identity): the held one while it has
+   * enough life, else fetched from ECR (single-flight).
+   */
+  readonly tokenFor: (region: string, role: AssumableRole | undefined) => Promise<EcrToken>;
+  /**
+   * What the namespace watch knows of a namespace. Absent: every namespace counts as enabled under the open defaults
+   * (any registry, the webhook's own identity) — for callers without a cluster.
+   */
+  readonly namespaceStanding?: (namespace: string) => NamespaceStanding;
   readonly defaultRegion: string;
   /** How the new `.dockerconfigjson` is computed; the webhook passes a memoized one. */
   readonly updateDockerConfig?: DockerConfigUpdate;
@@ -78,20 +88,40 @@ function abandoned(): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.ECR_TIMEOUT, 'the API server stopped waiting before the ECR tokens arrived');
 }
 
+function unknownNamespace(namespace: string): EcrAnywhereError {
+  return new EcrAnywhereError(
+    ErrorCodes.NAMESPACE_UNKNOWN,
+    `namespace ${JSON.stringify(namespace)} is not (yet) known to the webhook's namespace watch; retry in a moment`,
+  );
+}
+
 export function createAdmissionHandler(deps: AdmissionHandlerDeps): AdmissionHandler {
   const update = deps.updateDockerConfig ?? updateDockerConfig;
+  const standingOf = deps.namespaceStanding ?? trustedReviewStanding(OPEN_TENANCY);
   return async (request, context) => {
     const secret = describeSecret(request);
     const plan = planAdmission(request, deps.defaultRegion);
     if (plan.action === 'skip') return allowed('skipped', plan.reason, secret);
     if (plan.action === 'refuse') return refused(plan.error, secret);
+    // The namespace's standing comes from the cluster, not from the review: a forged review naming a namespace
+    // that is not enabled gets no credentials.
+    const standing = standingOf(plan.namespace);
+    if (standing.state === 'not-enabled') return allowed('skipped', standing.reason, secret);
+    if (standing.state === 'unknown') return refused(unknownNamespace(plan.namespace), secret);
+    if (standing.state === 'refused') return refused(standing.error, secret);
+    const policy: NamespacePolicy = standing.policy;
+    const named = disallowedRegistry(plan.registries.map((registry) => registry.host), policy);
+    if (named) return refused(named, secret);
     let tokens: EcrToken[];
     try {
-      tokens = await tokensUnlessAborted(Promise.all(plan.regions.map((region) => deps.tokenFor(region))), context.signal);
+      tokens = await tokensUnlessAborted(Promise.all(plan.regions.map((region) => deps.tokenFor(region, policy.role))), context.signal);
     } catch (error) {
       return refused(asEcrAnywhereError(error), secret);
     }
     const tokensByHost = tokensByHostOf(plan, tokens);
+    // The default registry is known only from ECR's answer (the account of the identity that asked).
+    const defaulted = plan.registries.length === 0 ? disallowedRegistry([...tokensByHost.keys()], policy) : undefined;
+    if (defaulted) return refused(defaulted, secret);
     const operations = credentialPatch(plan.secret, tokensByHost, context.now, update);
     if (operations.length === 0) return allowed('unchanged', 'credentials current', secret);
     return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings: [], detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret };

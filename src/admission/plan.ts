@@ -17,6 +17,8 @@ export type AdmissionPlan =
   | {
       readonly action: 'inject';
       readonly secret: SecretObject;
+      /** The namespace the review names: whose policy applies. */
+      readonly namespace: string;
       /** Registries named by the annotation; empty means the default registry of `regions[0]`. */
       readonly registries: readonly EcrRegistry[];
       readonly regions: readonly string[];
@@ -67,5 +69,5 @@ export function planAdmission(request: AdmissionRequest, defaultRegion: string):
     };
   }
   const regions = parsed.registries.length === 0 ? [defaultRegion] : [...new Set(parsed.registries.map((r) => r.region))];
-  return { action: 'inject', secret, registries: parsed.registries, regions };
+  return { action: 'inject', secret, namespace, registries: parsed.registries, regions };
 }

@@ -21,6 +21,11 @@ export const ErrorCodes = {
   ECR_TIMEOUT: { code: 'ECR_ANYWHERE_ECR_TIMEOUT', status: 504 },
   ECR_UNAVAILABLE: { code: 'ECR_ANYWHERE_ECR_UNAVAILABLE', status: 503 },
   CONFIG: { code: 'ECR_ANYWHERE_CONFIG', status: 400 },
+  REGISTRY_NOT_ALLOWED: { code: 'ECR_ANYWHERE_REGISTRY_NOT_ALLOWED', status: 403 },
+  ROLE_REFUSED: { code: 'ECR_ANYWHERE_ROLE_REFUSED', status: 403 },
+  NO_ROLE: { code: 'ECR_ANYWHERE_NO_ROLE', status: 403 },
+  NAMESPACE_POLICY_INVALID: { code: 'ECR_ANYWHERE_NAMESPACE_POLICY_INVALID', status: 422 },
+  NAMESPACE_UNKNOWN: { code: 'ECR_ANYWHERE_NAMESPACE_UNKNOWN', status: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]['code'];

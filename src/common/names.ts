@@ -20,6 +20,13 @@ export const MARKED_FOR_UPDATE_AT_ANNOTATION = `${PREFIX}/marked_for_update_at`;
 /** Comma-separated ECR registry hosts; absent means the default registry of AWS_REGION. */
 export const REGISTRIES_ANNOTATION = `${PREFIX}/registries`;
 
+/** On a Namespace (admin-owned): comma-separated registry host patterns its Secrets may name. */
+export const ALLOWED_REGISTRIES_ANNOTATION = `${PREFIX}/allowed-registries`;
+/** On a Namespace (admin-owned): the IAM role whose credentials serve its Secrets. */
+export const ROLE_ARN_ANNOTATION = `${PREFIX}/role-arn`;
+/** On a Namespace (admin-owned): the external id the role's trust policy asks for. */
+export const ROLE_EXTERNAL_ID_ANNOTATION = `${PREFIX}/role-external-id`;
+
 export const WEBHOOK_NAME = PREFIX;
 export const WEBHOOK_PATH = '/sync';
 

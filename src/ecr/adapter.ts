@@ -4,6 +4,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import { hostOfProxyEndpoint } from './registry-host.js';
+import type { AwsCredentialIdentityProvider } from './role-credentials.js';
 import type { EcrToken, FetchEcrToken } from './token.js';
 
 export interface EcrAdapterOptions {
@@ -13,6 +14,8 @@ export interface EcrAdapterOptions {
   readonly maxAttempts: number;
   /** Called once per fetch with its outcome, for metrics. */
   readonly onResult?: (region: string, outcome: 'success' | EcrOutcome) => void;
+  /** Whose credentials sign the calls (a namespace's assumed role); default: the SDK's provider chain. */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export type EcrOutcome = 'refused' | 'throttled' | 'timeout' | 'unavailable';
@@ -29,6 +32,7 @@ const THROTTLES = new Set(['ThrottlingException', 'TooManyRequestsException', 'L
 const TIMEOUTS = new Set(['AbortError', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 function classify(error: unknown): EcrOutcome {
+  if (error instanceof EcrAnywhereError) return error.code === ErrorCodes.ROLE_REFUSED.code ? 'refused' : 'unavailable';
   const name = error instanceof Error ? error.name : '';
   if (REFUSALS.has(name)) return 'refused';
   if (THROTTLES.has(name)) return 'throttled';
@@ -67,9 +71,18 @@ function decodePassword(authorizationToken: string): string {
   return colon === -1 ? '' : decoded.slice(colon + 1);
 }
 
+/** Settles with `work`, or rejects with a TimeoutError as soon as `budget` runs out, whichever comes first. */
+function withinBudget<T>(work: Promise<T>, budget: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(Object.assign(new Error('budget exhausted'), { name: 'TimeoutError' }));
+    budget.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => budget.removeEventListener('abort', onAbort));
+  });
+}
+
 export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
   // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
-  const credentials = fromNodeProviderChain();
+  const credentials = options.credentials ?? fromNodeProviderChain();
   const clients = new Map<string, ECRClient>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
 
@@ -89,9 +102,9 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
 
   return async (region: string): Promise<EcrToken> => {
     try {
-      const output = await clientFor(region).send(new GetAuthorizationTokenCommand({}), {
-        abortSignal: AbortSignal.timeout(options.timeoutMs),
-      });
+      // The budget covers resolving the credentials too (an AssumeRole), which the SDK's abortSignal does not.
+      const budget = AbortSignal.timeout(options.timeoutMs);
+      const output = await withinBudget(clientFor(region).send(new GetAuthorizationTokenCommand({}), { abortSignal: budget }), budget);
       const data = output.authorizationData?.[0];
       const password = decodePassword(data?.authorizationToken ?? '');
       if (!data?.proxyEndpoint || !data.expiresAt || password === '') {
@@ -100,7 +113,8 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
       options.onResult?.(region, 'success');
       return { region, password, proxyHost: hostOfProxyEndpoint(data.proxyEndpoint), expiresAt: new Date(data.expiresAt) };
     } catch (error) {
-      const mapped = toEcrError(error, region, options.timeoutMs);
+      // A refusal already coded (the namespace's role could not be assumed) keeps its code.
+      const mapped = error instanceof EcrAnywhereError ? error : toEcrError(error, region, options.timeoutMs);
       options.onResult?.(region, classify(error));
       throw mapped;
     }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   configError,
   parseDurationSetting,
+  parseBoolean,
   parseLogLevel,
   parsePositiveInt,
   pick,
@@ -108,14 +109,6 @@ function dnsSubdomain(value: string, setting: string): string {
     throw configError(`${setting} "${value}" is not a valid object name (lower-case letters, digits, '-' and '.', at most 253)`);
   }
   return value;
-}
-
-function parseBoolean(flag: boolean | undefined, env: Env, envName: string): boolean {
-  if (flag) return true;
-  const raw = pick(undefined, env, envName)?.trim().toLowerCase();
-  if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  throw configError(`${envName} must be true or false, got "${raw}"`);
 }
 
 function parseThreshold(value: string | undefined): number {

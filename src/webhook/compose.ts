@@ -1,4 +1,5 @@
-// Assembles the admission app from its parts (ECR adapter → token cache → handler → Fastify), without listening.
+// Assembles the admission app from its parts (ECR adapter → token caches per identity, roles assumed with STS →
+// handler, which asks the namespace standing → Fastify), without listening.
 // main() and the HTTP tests share this, so the tests exercise exactly what runs in production.
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -10,11 +11,13 @@ import { createEcrTokenFetcher } from '../ecr/adapter.js';
 import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { createAdmissionHandler } from '../admission/handler.js';
 import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
-import { TokenCache } from '../ecr/token-cache.js';
+import type { NamespaceStanding } from '../admission/tenant-policy.js';
+import { RoleCredentials } from '../ecr/role-credentials.js';
+import { TokenSource } from '../ecr/token-source.js';
 
 export interface WebhookParts {
   readonly app: FastifyInstance;
-  readonly tokenCache: TokenCache;
+  readonly tokenSource: TokenSource;
   readonly metrics: WebhookMetrics;
 }
 
@@ -25,20 +28,29 @@ export function composeWebhook(options: {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly tls?: SecureContextOptions;
+  /** The namespace watch's answer; absent: every namespace under the open defaults (no cluster). */
+  readonly namespaceStanding?: (namespace: string) => NamespaceStanding;
 }): WebhookParts {
-  // The expiry gauge reads the cache at scrape time, after it exists; the fetcher reports into the counters.
-  const metrics = registerWebhookMetrics(options.registry, () => tokenCache.held(), options.clock);
-  const fetchToken = createEcrTokenFetcher({
-    timeoutMs: options.ecrTimeoutMs,
-    maxAttempts: 2,
-    onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
+  // The expiry gauge reads the caches at scrape time, after they exist; the fetchers report into the counters.
+  const metrics = registerWebhookMetrics(options.registry, () => tokenSource.held(), options.clock);
+  const roles = new RoleCredentials({ region: options.awsRegion, timeoutMs: options.ecrTimeoutMs, clock: options.clock });
+  const tokenSource = new TokenSource({
+    clock: options.clock,
+    roleCredentials: (role) => roles.providerFor(role),
+    fetcherFor: (credentials) =>
+      createEcrTokenFetcher({
+        timeoutMs: options.ecrTimeoutMs,
+        maxAttempts: 2,
+        onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
+        ...(credentials ? { credentials } : {}),
+      }),
   });
-  const tokenCache = new TokenCache(fetchToken, options.clock);
   const handler = createAdmissionHandler({
-    tokenFor: (region) => tokenCache.get(region),
+    tokenFor: (region, role) => tokenSource.tokenFor(region, role),
+    ...(options.namespaceStanding ? { namespaceStanding: options.namespaceStanding } : {}),
     defaultRegion: options.awsRegion,
     updateDockerConfig: memoizedDockerConfigUpdate(),
   });
   const app = buildWebhookApp({ handler, logger: options.logger, metrics, clock: options.clock, ...(options.tls ? { tls: options.tls } : {}) });
-  return { app, tokenCache, metrics };
+  return { app, tokenSource, metrics };
 }

@@ -1,6 +1,7 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
-import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
+import { parseRegistryPatterns, type TenancyDefaults } from '../admission/tenant-policy.js';
+import { awsRegion, configError, parseBoolean, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 
@@ -18,6 +19,12 @@ export interface WebhookConfig {
   /** Whole budget for one ECR token fetch, retries included. */
   readonly ecrTimeoutMs: number;
   readonly certPollMs: number;
+  /** Learn namespaces (enabled label, tenant policy) from a metadata-only watch; off only without a cluster. */
+  readonly namespaceWatch: boolean;
+  /** Only --kubeconfig: the KUBECONFIG variable is read by the standard client loading itself. */
+  readonly kubeconfig: string | undefined;
+  /** Cluster defaults for namespaces whose annotations do not say. */
+  readonly tenancy: TenancyDefaults;
 }
 
 export const WEBHOOK_USAGE = `Usage: ecr-anywhere webhook [options]
@@ -35,6 +42,19 @@ Options (each also read from the environment variable in brackets):
   --aws-region NAME  region of the default registry [AWS_REGION] (required)
   --ecr-timeout DUR  budget for one ECR token fetch, retries included [ECR_TIMEOUT] (default 4s)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
+  --kubeconfig PATH  outside a pod: kubeconfig for the namespace watch and TLS_MODE=self [KUBECONFIG]
+  --namespace-watch on|off
+                     on: learn namespaces and their policy from a metadata-only watch, answer a
+                     review naming a namespace that is not enabled with no patch, and be ready only
+                     once synced. off: trust the review's namespace (no cluster: tests, benchmarks)
+                     [NAMESPACE_WATCH] (default on)
+  --default-allowed-registries LIST
+                     registry host patterns for namespaces without the allowed-registries
+                     annotation; * stands for an account or a region, * alone for any registry,
+                     none for no registry [DEFAULT_ALLOWED_REGISTRIES] (default *)
+  --require-namespace-role
+                     a namespace without the role-arn annotation gets no credentials
+                     [REQUIRE_NAMESPACE_ROLE] (default false)
 
 ${SELF_TLS_USAGE}
 
@@ -54,6 +74,9 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'ecr-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'tls-mode': { type: 'string' },
+      'namespace-watch': { type: 'string' },
+      'default-allowed-registries': { type: 'string' },
+      'require-namespace-role': { type: 'boolean' },
       ...SELF_TLS_OPTIONS,
     },
   });
@@ -77,7 +100,29 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     logLevel: parseLogLevel(pick(values['log-level'], env, 'LOG_LEVEL')),
     ecrTimeoutMs,
     certPollMs: 2_000,
+    namespaceWatch: parseOnOff(pick(values['namespace-watch'], env, 'NAMESPACE_WATCH'), 'NAMESPACE_WATCH', true),
+    kubeconfig: values.kubeconfig === '' ? undefined : values.kubeconfig,
+    tenancy: {
+      allowed: parseDefaultPatterns(pick(values['default-allowed-registries'], env, 'DEFAULT_ALLOWED_REGISTRIES') ?? '*'),
+      requireRole: parseBoolean(values['require-namespace-role'], env, 'REQUIRE_NAMESPACE_ROLE'),
+    },
   };
+}
+
+function parseOnOff(value: string | undefined, setting: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const normal = value.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(normal)) return true;
+  if (['off', 'false', '0', 'no'].includes(normal)) return false;
+  throw configError(`${setting} must be on or off, got "${value}"`);
+}
+
+function parseDefaultPatterns(text: string): TenancyDefaults['allowed'] {
+  const parsed = parseRegistryPatterns(text);
+  if (!parsed.ok) {
+    throw configError(`DEFAULT_ALLOWED_REGISTRIES ${parsed.entry === '' ? 'is empty' : `has an invalid entry "${parsed.entry}"`}: ${parsed.reason}`);
+  }
+  return { patterns: parsed.patterns, text: parsed.text };
 }
 
 function parseTlsMode(value: string | undefined, haveFiles: boolean): TlsMode {

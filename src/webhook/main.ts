@@ -10,6 +10,25 @@ import type { PemPair } from '../tls/certificates.js';
 import { chooseTlsSource } from '../tls/tls-source.js';
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
+import { trustedReviewStanding } from '../admission/tenant-policy.js';
+import { loadKubeConfig } from '../common/kubernetes-client.js';
+import { configError } from '../common/config.js';
+import { startNamespaceWatch, type NamespaceWatch } from './namespace-watch.js';
+
+/** The namespace watch, unless NAMESPACE_WATCH=off; a missing cluster configuration stops the start clearly. */
+function namespaceWatchOf(config: WebhookConfig, logger: ReturnType<typeof createLogger>): NamespaceWatch | undefined {
+  if (!config.namespaceWatch) {
+    logger.warn('NAMESPACE_WATCH=off: the namespace a review names is trusted; run with the watch on in a cluster');
+    return undefined;
+  }
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig });
+  } catch (error) {
+    throw configError(`the namespace watch needs a cluster (${error instanceof Error ? error.message : String(error)}); NAMESPACE_WATCH=off runs without one`);
+  }
+  return startNamespaceWatch({ kubeConfig, defaults: config.tenancy, logger });
+}
 
 export async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'ecr-anywhere-webhook' });
@@ -18,7 +37,9 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   // Set once the TLS server exists; a source hands later certificates to it.
   const listening: { server?: TlsServer } = {};
   const tls = await chooseTlsSource(config, logger, (pair) => listening.server?.setSecureContext({ cert: pair.certPem, key: pair.keyPem }));
-  const ops = buildOpsApp({ registry, isReady: () => ready });
+  const watch = namespaceWatchOf(config, logger);
+  // Ready only once the namespace watch has listed every namespace: before that every review would be refused.
+  const ops = buildOpsApp({ registry, isReady: () => ready && (watch?.synced() ?? true) });
   let signalled: string | undefined;
   const signals = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -37,6 +58,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     pair = await tls.initial();
   } catch (error) {
     await ops.close();
+    await watch?.stop();
     if (signalled === undefined) throw error;
     logger.info({ signal: signalled }, 'stopped before a TLS certificate was loaded');
     logger.flush();
@@ -50,13 +72,23 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     registry,
     clock: systemClock,
     tls: { cert: pair.certPem, key: pair.keyPem },
+    namespaceStanding: watch ? (namespace) => watch.standing(namespace) : trustedReviewStanding(config.tenancy),
   });
   listening.server = app.server as unknown as TlsServer;
   await app.listen({ port: config.port, host: config.host });
   tls.start();
   ready = true;
   logger.info(
-    { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs, tlsMode: config.tlsMode },
+    {
+      port: addressPort(app),
+      opsPort: addressPort(ops),
+      region: config.awsRegion,
+      ecrTimeoutMs: config.ecrTimeoutMs,
+      tlsMode: config.tlsMode,
+      namespaceWatch: config.namespaceWatch,
+      defaultAllowedRegistries: config.tenancy.allowed.text,
+      requireNamespaceRole: config.tenancy.requireRole,
+    },
     'ecr-anywhere webhook is serving POST /sync',
   );
 
@@ -65,6 +97,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
   tls.stop();
   await drain(app);
+  await watch?.stop();
   await ops.close();
   logger.info('stopped');
   logger.flush();

@@ -43,7 +43,6 @@ export const SELF_TLS_USAGE = `  With --tls-mode self (the Helm chart's default)
                            MutatingWebhookConfiguration to patch [WEBHOOK_CONFIGURATION_NAME] (required)
   --service-name NAME      Service in front of the webhook; names the certificate [SERVICE_NAME] (required)
   --tls-extra-hosts LIST   more DNS names or IP addresses, comma-separated [TLS_EXTRA_HOSTS]
-  --kubeconfig PATH        outside a pod: kubeconfig to use [KUBECONFIG]
   --tls-check-interval DUR how often to re-read the Secret [TLS_CHECK_INTERVAL] (default 60s)
   --tls-leaf-validity DUR  serving certificate lifetime [TLS_LEAF_VALIDITY] (default 365d)
   --tls-ca-validity DUR    CA lifetime [TLS_CA_VALIDITY] (default 3650d)`;
