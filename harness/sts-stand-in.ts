@@ -19,6 +19,8 @@ export interface AssumeRoleCall {
 export interface StsStandIn {
   readonly url: string;
   readonly calls: AssumeRoleCall[];
+  /** Every secret key and session token handed out: tests check none of them shows in logs. */
+  readonly issuedSecrets: string[];
   /** Per role ARN; roles not named answer normally. */
   readonly behaviour: Map<string, RoleBehaviour>;
   /** A role whose trust policy demands this external id refuses any other. */
@@ -100,13 +102,16 @@ export async function startStsStandIn(options: { readonly host?: string } = {}):
         return;
       }
       const accessKeyId = accessKeyIdForRole(roleArn);
+      const secretAccessKey = randomBytes(30).toString('base64');
+      const sessionToken = randomBytes(48).toString('base64');
+      standIn.issuedSecrets.push(secretAccessKey, sessionToken);
       const expiration = new Date(Date.now() + standIn.sessionLifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
       sendXml(
         response,
         200,
         `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>` +
-          `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${randomBytes(30).toString('base64')}</SecretAccessKey>` +
-          `<SessionToken>${randomBytes(48).toString('base64')}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+          `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secretAccessKey}</SecretAccessKey>` +
+          `<SessionToken>${sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
           `<AssumedRoleUser><Arn>${escapeXml(roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/'))}/${escapeXml(sessionName)}</Arn>` +
           `<AssumedRoleId>AROA${randomBytes(8).toString('hex').toUpperCase()}:${escapeXml(sessionName)}</AssumedRoleId></AssumedRoleUser>` +
           `</AssumeRoleResult><ResponseMetadata><RequestId>${randomBytes(8).toString('hex')}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
@@ -119,6 +124,7 @@ export async function startStsStandIn(options: { readonly host?: string } = {}):
   const standIn: StsStandIn = {
     url: `http://${host}:${port}`,
     calls,
+    issuedSecrets: [],
     behaviour: new Map(),
     requiredExternalId: new Map(),
     sessionLifetimeMs: 3_600_000,

@@ -33,7 +33,9 @@ export function composeWebhook(options: {
 }): WebhookParts {
   // The expiry gauge reads the caches at scrape time, after they exist; the fetchers report into the counters.
   const metrics = registerWebhookMetrics(options.registry, () => tokenSource.held(), options.clock);
-  const roles = new RoleCredentials({ region: options.awsRegion, timeoutMs: options.ecrTimeoutMs, clock: options.clock });
+  // AssumeRole runs inside the ECR fetch's budget; three quarters of it, so a silent STS is reported as such
+  // (ROLE_REFUSED) before the whole budget runs out (ECR_TIMEOUT).
+  const roles = new RoleCredentials({ region: options.awsRegion, timeoutMs: Math.floor((options.ecrTimeoutMs * 3) / 4), clock: options.clock });
   const tokenSource = new TokenSource({
     clock: options.clock,
     roleCredentials: (role) => roles.providerFor(role),

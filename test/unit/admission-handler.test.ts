@@ -5,6 +5,7 @@ import { createAdmissionHandler } from '../../src/admission/handler.js';
 import { EcrAnywhereError, ErrorCodes } from '../../src/common/errors.js';
 import { REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import type { EcrToken } from '../../src/ecr/token.js';
+import { parseRegistryPatterns, type NamespaceStanding } from '../../src/admission/tenant-policy.js';
 import { managedSecret, secretReview } from '../../harness/reviews.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
@@ -54,5 +55,66 @@ describe('createAdmissionHandler', () => {
     caller.abort();
     const decision = await pending;
     assert.equal(decision.refusal?.code, 'ECR_ANYWHERE_ECR_TIMEOUT');
+  });
+});
+
+describe('createAdmissionHandler with a namespace standing', () => {
+  const ROLE = { arn: 'arn:aws:iam::111111111111:role/team-a', externalId: undefined, sessionName: 'ecr-anywhere-team-a' };
+  const policy = (allowed: string, role: typeof ROLE | undefined = undefined): NamespaceStanding => {
+    const parsed = parseRegistryPatterns(allowed);
+    assert.ok(parsed.ok);
+    return { state: 'enabled', policy: { namespace: 'team-a', allowed: parsed, allowedFrom: 'namespace', role } };
+  };
+  const handlerWith = (standing: NamespaceStanding, asked: Array<[string, string | undefined]> = []) =>
+    createAdmissionHandler({
+      tokenFor: async (region, role) => (asked.push([region, role?.arn]), token(region)),
+      namespaceStanding: (namespace) => (namespace === 'team-a' ? standing : { state: 'unknown' }),
+      defaultRegion: 'us-east-1',
+    });
+  const review = (annotations?: Record<string, string>, namespace = 'team-a') => secretReview(managedSecret({ namespace, ...(annotations ? { annotations } : {}) })).request;
+
+  it('fetches with the namespace role', async () => {
+    const asked: Array<[string, string | undefined]> = [];
+    const decision = await handlerWith(policy('*', ROLE), asked)(review(), { now: NOW, signal: open() });
+    assert.equal(decision.outcome, 'patched');
+    assert.deepEqual(asked, [['us-east-1', ROLE.arn]]);
+  });
+
+  it('refuses a named registry outside the patterns before asking for any token', async () => {
+    const asked: Array<[string, string | undefined]> = [];
+    const decision = await handlerWith(policy('111111111111.dkr.ecr.*.amazonaws.com'), asked)(
+      review({ [REGISTRIES_ANNOTATION]: '111111111111.dkr.ecr.eu-west-1.amazonaws.com,222222222222.dkr.ecr.eu-west-1.amazonaws.com' }),
+      { now: NOW, signal: open() },
+    );
+    assert.equal(decision.refusal?.code, 'ECR_ANYWHERE_REGISTRY_NOT_ALLOWED');
+    assert.match(decision.refusal?.message ?? '', /222222222222\.dkr\.ecr\.eu-west-1\.amazonaws\.com is not allowed in namespace team-a/);
+    assert.deepEqual(asked, []);
+  });
+
+  it('refuses a default registry (known from ECR answer) outside the patterns', async () => {
+    const decision = await handlerWith(policy('111111111111.dkr.ecr.*.amazonaws.com'))(review(), { now: NOW, signal: open() });
+    assert.equal(decision.refusal?.code, 'ECR_ANYWHERE_REGISTRY_NOT_ALLOWED');
+    assert.match(decision.refusal?.message ?? '', /registry 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/);
+    assert.equal(decision.operations.length, 0);
+  });
+
+  it('allows a review for a namespace that is not enabled with no patch and no token', async () => {
+    const decision = await handlerWith({ state: 'not-enabled', reason: 'namespace team-a is not labeled' })(review(), { now: NOW, signal: open() });
+    assert.deepEqual([decision.outcome, decision.allowed, decision.operations.length], ['skipped', true, 0]);
+  });
+
+  it('refuses a namespace the watch does not know, and a refused standing with its own code', async () => {
+    const unknown = await handlerWith(policy('*'))(review(undefined, 'made-up'), { now: NOW, signal: open() });
+    assert.equal(unknown.refusal?.code, 'ECR_ANYWHERE_NAMESPACE_UNKNOWN');
+    const noRole = await handlerWith({ state: 'refused', error: new EcrAnywhereError(ErrorCodes.NO_ROLE, 'no role') })(review(), { now: NOW, signal: open() });
+    assert.equal(noRole.refusal?.code, 'ECR_ANYWHERE_NO_ROLE');
+  });
+
+  it('leaves Secrets it would skip anyway alone whatever the namespace says', async () => {
+    const decision = await handlerWith({ state: 'refused', error: new EcrAnywhereError(ErrorCodes.NO_ROLE, 'no role') })(
+      secretReview(managedSecret({ labels: {} })).request,
+      { now: NOW, signal: open() },
+    );
+    assert.equal(decision.outcome, 'skipped');
   });
 });
