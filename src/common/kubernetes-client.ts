@@ -20,6 +20,13 @@ export interface KubeConfigOptions {
   readonly kubeconfig?: string | undefined;
 }
 
+/**
+ * Asks the API server for metadata only (PartialObjectMetadataList in lists, PartialObjectMetadata in watch events),
+ * as client-go's metadata client does: names, labels, annotations — never a Secret's data.
+ */
+export const METADATA_ONLY_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
 const NO_CLUSTER = 'no Kubernetes cluster configured: run in a pod, or set KUBECONFIG / --kubeconfig';
 
 /** True when the default loader has nothing to load and would fall back to http://localhost:8080. */

@@ -19,6 +19,13 @@ export interface ClusterScopeConfig {
   readonly context: string | undefined;
   /** Only this namespace (it must still be labeled enabled). */
   readonly namespace: string | undefined;
+  /**
+   * Namespaced mode: exactly these namespaces, each listed and read on its own, so Roles in them suffice (no
+   * cluster-wide list of Secrets or Namespaces). Each must be labeled enabled.
+   */
+  readonly namespaces: readonly string[] | undefined;
+  /** Never refreshed, whatever their labels say: the webhook's excluded namespaces and its release namespace. */
+  readonly excludedNamespaces: readonly string[];
   /** An extra label selector namespaces must match besides the enabled label (to shard or scope runs). */
   readonly namespaceSelector: string | undefined;
   readonly thresholdMs: number;
@@ -47,6 +54,11 @@ export interface StatusConfig extends ClusterScopeConfig {
 }
 
 const SCOPE_USAGE = `  --namespace NAME        only this namespace (it must be labeled enabled) [REFRESH_NAMESPACE]
+  --namespaces LIST       namespaced mode: only these comma-separated namespaces, each listed on its
+                          own, so Roles there suffice (each must be labeled enabled) [REFRESH_NAMESPACES]
+  --exclude-namespaces LIST
+                          comma-separated namespaces never refreshed (the webhook's excluded ones)
+                          [REFRESH_EXCLUDED_NAMESPACES] (default: none)
   --namespace-selector S  extra label selector namespaces must also match, e.g. team=payments
                           [REFRESH_NAMESPACE_SELECTOR] (default: none)
   --threshold DUR         a Secret is stale when its credentials expire within DUR [REFRESH_THRESHOLD]
@@ -87,6 +99,8 @@ ${SCOPE_USAGE}`;
 
 const SCOPE_OPTIONS = {
   namespace: { type: 'string' },
+  namespaces: { type: 'string' },
+  'exclude-namespaces': { type: 'string' },
   'namespace-selector': { type: 'string' },
   threshold: { type: 'string' },
   'page-size': { type: 'string' },
@@ -123,12 +137,24 @@ function parseThreshold(value: string | undefined): number {
   return thresholdMs;
 }
 
+function namespaceList(value: string | undefined, setting: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = [...new Set(value.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  return names.map((name) => dnsLabel(name, setting) ?? name);
+}
+
 function parseScope(values: { [K in keyof typeof SCOPE_OPTIONS]?: string | undefined }, env: Env): ClusterScopeConfig {
   const selector = pick(values['namespace-selector'], env, 'REFRESH_NAMESPACE_SELECTOR')?.trim();
+  const namespace = dnsLabel(pick(values.namespace, env, 'REFRESH_NAMESPACE'), 'REFRESH_NAMESPACE');
+  const namespaces = namespaceList(pick(values.namespaces, env, 'REFRESH_NAMESPACES'), 'REFRESH_NAMESPACES');
+  if (namespace !== undefined && namespaces !== undefined) throw configError('give REFRESH_NAMESPACE or REFRESH_NAMESPACES, not both');
+  if (namespaces !== undefined && namespaces.length === 0) throw configError('REFRESH_NAMESPACES names no namespace');
   return {
     kubeconfig: values.kubeconfig === '' ? undefined : values.kubeconfig,
     context: pick(values.context, env, 'KUBE_CONTEXT'),
-    namespace: dnsLabel(pick(values.namespace, env, 'REFRESH_NAMESPACE'), 'REFRESH_NAMESPACE'),
+    namespace,
+    namespaces,
+    excludedNamespaces: namespaceList(pick(values['exclude-namespaces'], env, 'REFRESH_EXCLUDED_NAMESPACES'), 'REFRESH_EXCLUDED_NAMESPACES') ?? [],
     namespaceSelector: selector === '' ? undefined : selector,
     thresholdMs: parseThreshold(pick(values.threshold, env, 'REFRESH_THRESHOLD')),
     pageSize: parsePositiveInt(pick(values['page-size'], env, 'REFRESH_PAGE_SIZE'), 'REFRESH_PAGE_SIZE', 500),

@@ -9,7 +9,7 @@ import {
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubernetesError, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
+import { KubernetesError, METADATA_ONLY_ACCEPT, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
 import {
   DOCKER_CONFIG_JSON_KEY,
   DOCKER_CONFIG_JSON_TYPE,
@@ -18,10 +18,12 @@ import {
   MANAGED_LABEL_VALUE,
   MANAGED_SELECTOR,
   MARKED_FOR_UPDATE_AT_ANNOTATION,
+  NAMESPACE_LABEL,
+  NAMESPACE_LABEL_VALUE,
 } from '../common/names.js';
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
-import type { ManagedSecretInfo } from './plan.js';
+import { OTHER_SECRET_TYPE, type ManagedSecretInfo } from './plan.js';
 import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -45,18 +47,29 @@ export interface ServiceAccountInfo {
   readonly imagePullSecrets: readonly LocalObjectReference[];
 }
 
+/** Where to look: every namespace (undefined), one, or exactly these (namespaced mode: Roles only, no cluster list). */
+export type NamespaceScope = string | readonly string[] | undefined;
+
+export interface EnabledNamespacesScope {
+  /** One namespace, checked with a cluster-wide list narrowed by name. */
+  readonly namespace?: string | undefined;
+  /** Namespaced mode: each namespace read on its own (a Role in it may grant `get` on the Namespace itself). */
+  readonly namespaces?: readonly string[] | undefined;
+  readonly extraSelector?: string | undefined;
+}
+
 /** What the refresher needs from the cluster; run.ts and status.ts depend on this, not on the client. */
 export interface RefresherCluster {
-  /** Every Secret labeled managed, in one namespace or across all of them, page by page. */
-  listManagedSecrets(namespace: string | undefined): Promise<ManagedSecretInfo[]>;
-  /** Names of the namespaces labeled enabled (and matching `extraSelector`), or just `namespace` if it is. */
-  listEnabledNamespaces(scope: { readonly namespace?: string | undefined; readonly extraSelector?: string | undefined }): Promise<Set<string>>;
+  /** Every Secret labeled managed, in the scope's namespaces or across all of them, page by page, metadata only. */
+  listManagedSecrets(scope: NamespaceScope): Promise<ManagedSecretInfo[]>;
+  /** Names of the namespaces labeled enabled (and matching `extraSelector`) within the scope. */
+  listEnabledNamespaces(scope: EnabledNamespacesScope): Promise<Set<string>>;
   /** Bumps marked_for_update_at; the webhook refills the Secret in the same request. Returns the stored object. */
   markForUpdate(secret: SecretRef, at: Date): Promise<ManagedSecretInfo>;
   /** Creates an empty managed Secret for the webhook to fill, unless one of that name exists. */
   createManagedSecret(secret: SecretRef): Promise<CreateSecretResult>;
-  /** ServiceAccounts of that name, in one namespace or across all of them, page by page. */
-  listServiceAccounts(name: string, namespace: string | undefined): Promise<ServiceAccountInfo[]>;
+  /** ServiceAccounts of that name, in the scope's namespaces or across all of them, page by page. */
+  listServiceAccounts(name: string, scope: NamespaceScope): Promise<ServiceAccountInfo[]>;
   /** Appends the Secret to a ServiceAccount's imagePullSecrets, keeping every existing entry. */
   addImagePullSecret(account: ServiceAccountInfo, secretName: string): Promise<ImagePullSecretResult>;
   recordEvent(event: SecretEvent): Promise<void>;
@@ -70,16 +83,41 @@ export interface KubernetesAdapterOptions {
   readonly sleep?: Sleep;
 }
 
-/** Only what we keep of a Secret: its data never leaves this function. */
-export function toManagedSecretInfo(secret: V1Secret): ManagedSecretInfo {
+/** Only what we keep of a Secret: its data never leaves this function. `type` overrides for metadata-only lists. */
+export function toManagedSecretInfo(secret: V1Secret, type: string | undefined = secret.type): ManagedSecretInfo {
   return {
     namespace: secret.metadata?.namespace ?? '',
     name: secret.metadata?.name ?? '',
     uid: secret.metadata?.uid,
     resourceVersion: secret.metadata?.resourceVersion,
-    type: secret.type,
+    type,
     annotations: { ...(secret.metadata?.annotations ?? {}) },
   };
+}
+
+/**
+ * A metadata-only list carries no type, so managed Secrets are listed twice by a type field selector: those of the
+ * right type (the ones to refresh) and the others (to report as skipped).
+ */
+const TYPE_LISTS = [
+  { fieldSelector: `type=${DOCKER_CONFIG_JSON_TYPE}`, type: DOCKER_CONFIG_JSON_TYPE },
+  { fieldSelector: `type!=${DOCKER_CONFIG_JSON_TYPE}`, type: OTHER_SECRET_TYPE },
+] as const;
+
+function namespacesOf(scope: NamespaceScope): readonly string[] | undefined {
+  return typeof scope === 'string' ? [scope] : scope;
+}
+
+/** Equality-only label selector (`a=b,c=d`, what the chart's extraNamespaceLabels renders), matched locally. */
+export function matchesEqualitySelector(labels: Readonly<Record<string, string>>, selector: string | undefined): boolean {
+  if (selector === undefined || selector.trim() === '') return true;
+  return selector.split(',').every((term) => {
+    const [key, value, extra] = term.split('=').map((part) => part.trim());
+    if (key === undefined || value === undefined || extra !== undefined || !/^[\w./-]+$/.test(key)) {
+      throw new KubernetesError(0, `namespaced mode matches only key=value selectors, not "${term.trim()}"`);
+    }
+    return labels[key] === value;
+  });
 }
 
 function statusReason(error: unknown): string | undefined {
@@ -152,36 +190,61 @@ export class KubernetesRefresherCluster implements RefresherCluster {
     return items;
   }
 
-  async listManagedSecrets(namespace: string | undefined): Promise<ManagedSecretInfo[]> {
+  async listManagedSecrets(scope: NamespaceScope): Promise<ManagedSecretInfo[]> {
     const limit = this.options.pageSize;
-    const secrets: ManagedSecretInfo[] = [];
-    const keep = (list: { items: V1Secret[]; metadata?: { _continue?: string } }): { items: ManagedSecretInfo[]; metadata?: { _continue?: string } } => ({
-      items: list.items.map(toManagedSecretInfo),
-      metadata: list.metadata,
-    });
-    if (namespace === undefined) {
-      secrets.push(
-        ...(await this.listAll('managed Secrets', async (cont) =>
-          keep(await this.api.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, limit, _continue: cont })),
-        )),
-      );
-    } else {
-      secrets.push(
-        ...(await this.listAll(`managed Secrets in ${namespace}`, async (cont) =>
-          keep(await this.api.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR, limit, _continue: cont })),
-        )),
-      );
-    }
-    return secrets;
+    // Metadata only: the refresher never receives Secret data (less memory, less API server work, nothing secret here).
+    const metadataOnly = setHeaderOptions('Accept', METADATA_ONLY_ACCEPT);
+    const keep =
+      (type: string) =>
+      (list: { items: V1Secret[]; metadata?: { _continue?: string } }): { items: ManagedSecretInfo[]; metadata?: { _continue?: string } } => ({
+        items: list.items.map((secret) => toManagedSecretInfo(secret, type)),
+        metadata: list.metadata,
+      });
+    const namespaces = namespacesOf(scope);
+    const lists = TYPE_LISTS.flatMap(({ fieldSelector, type }) =>
+      namespaces === undefined
+        ? [
+            this.listAll('managed Secrets', async (cont) =>
+              keep(type)(await this.api.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, fieldSelector, limit, _continue: cont }, metadataOnly)),
+            ),
+          ]
+        : namespaces.map((namespace) =>
+            this.listAll(`managed Secrets in ${namespace}`, async (cont) =>
+              keep(type)(await this.api.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR, fieldSelector, limit, _continue: cont }, metadataOnly)),
+            ),
+          ),
+    );
+    // Every list is awaited to the end, so a failed listing leaves no request behind.
+    const settled = await Promise.allSettled(lists);
+    const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
   }
 
-  async listEnabledNamespaces(scope: { readonly namespace?: string | undefined; readonly extraSelector?: string | undefined }): Promise<Set<string>> {
+  async listEnabledNamespaces(scope: EnabledNamespacesScope): Promise<Set<string>> {
+    if (scope.namespaces !== undefined) return this.readEnabledNamespaces(scope.namespaces, scope.extraSelector);
     const labelSelector = scope.extraSelector ? `${ENABLED_NAMESPACE_SELECTOR},${scope.extraSelector}` : ENABLED_NAMESPACE_SELECTOR;
     const fieldSelector = scope.namespace === undefined ? undefined : `metadata.name=${scope.namespace}`;
     const namespaces = await this.listAll('enabled namespaces', (cont) =>
       this.api.listNamespace({ labelSelector, fieldSelector, limit: this.options.pageSize, _continue: cont }),
     );
     return new Set(namespaces.map((namespace) => namespace.metadata?.name ?? '').filter((name) => name !== ''));
+  }
+
+  /** Namespaced mode: `get` of each Namespace (a Role in it can grant that), labels matched here. */
+  private async readEnabledNamespaces(names: readonly string[], extraSelector: string | undefined): Promise<Set<string>> {
+    const enabled = new Set<string>();
+    for (const name of names) {
+      let labels: Record<string, string>;
+      try {
+        labels = (await this.request('get', `get Namespace ${name}`, () => this.api.readNamespace({ name }))).metadata?.labels ?? {};
+      } catch (error) {
+        if (error instanceof KubernetesError && error.status === 404) continue;
+        throw error;
+      }
+      if (labels[NAMESPACE_LABEL] === NAMESPACE_LABEL_VALUE && matchesEqualitySelector(labels, extraSelector)) enabled.add(name);
+    }
+    return enabled;
   }
 
   async markForUpdate(secret: SecretRef, at: Date): Promise<ManagedSecretInfo> {
@@ -215,13 +278,20 @@ export class KubernetesRefresherCluster implements RefresherCluster {
     return created === undefined ? { exists: true } : { created: toManagedSecretInfo(created) };
   }
 
-  async listServiceAccounts(name: string, namespace: string | undefined): Promise<ServiceAccountInfo[]> {
+  async listServiceAccounts(name: string, scope: NamespaceScope): Promise<ServiceAccountInfo[]> {
     const fieldSelector = `metadata.name=${name}`;
     const limit = this.options.pageSize;
+    const namespaces = namespacesOf(scope);
     const accounts =
-      namespace === undefined
+      namespaces === undefined
         ? await this.listAll(`ServiceAccounts named ${name}`, (cont) => this.api.listServiceAccountForAllNamespaces({ fieldSelector, limit, _continue: cont }))
-        : await this.listAll(`ServiceAccount ${namespace}/${name}`, (cont) => this.api.listNamespacedServiceAccount({ namespace, fieldSelector, limit, _continue: cont }));
+        : (
+            await Promise.all(
+              namespaces.map((namespace) =>
+                this.listAll(`ServiceAccount ${namespace}/${name}`, (cont) => this.api.listNamespacedServiceAccount({ namespace, fieldSelector, limit, _continue: cont })),
+              ),
+            )
+          ).flat();
     return accounts.map((account) => ({
       namespace: account.metadata?.namespace ?? '',
       name: account.metadata?.name ?? '',

@@ -7,7 +7,7 @@ import { systemClock } from '../common/time.js';
 import type { ClusterScopeConfig, RefreshConfig, StatusConfig } from './config.js';
 import { KubernetesRefresherCluster } from './kubernetes.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
-import { exitCodeOf, runRefresh } from './run.js';
+import { exitCodeOf, runRefresh, withoutExcluded } from './run.js';
 import { buildStatusReport, renderStatusJson, renderStatusTable, statusExitCode } from './status.js';
 
 function connect(config: ClusterScopeConfig): KubernetesRefresherCluster {
@@ -50,10 +50,10 @@ export async function runStatusCommand(config: StatusConfig, out: NodeJS.Writabl
   try {
     cluster = connect(config);
     const [enabledNamespaces, secrets] = await Promise.all([
-      cluster.listEnabledNamespaces({ namespace: config.namespace, extraSelector: config.namespaceSelector }),
-      cluster.listManagedSecrets(config.namespace),
+      cluster.listEnabledNamespaces({ namespace: config.namespace, namespaces: config.namespaces, extraSelector: config.namespaceSelector }),
+      cluster.listManagedSecrets(config.namespaces ?? config.namespace),
     ]);
-    report = buildStatusReport(secrets, enabledNamespaces, systemClock(), config.thresholdMs);
+    report = buildStatusReport(secrets, withoutExcluded(enabledNamespaces, config.excludedNamespaces), systemClock(), config.thresholdMs);
   } catch (error) {
     process.stderr.write(`ecr-anywhere status: ${errorMessage(error)}\n`);
     return 1;

@@ -4,13 +4,19 @@ import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, PROTECTED_NAMESPACES } 
 import { judgeFreshness } from './staleness.js';
 import { formatDuration } from '../common/time.js';
 
+/** The type of a Secret known only not to be kubernetes.io/dockerconfigjson (listed by a type field selector). */
+export const OTHER_SECRET_TYPE = `not ${DOCKER_CONFIG_JSON_TYPE}`;
+
 /** What the refresher keeps of a listed Secret: never its data. */
 export interface ManagedSecretInfo {
   readonly namespace: string;
   readonly name: string;
   readonly uid?: string | undefined;
   readonly resourceVersion?: string | undefined;
-  /** `undefined` means the API server's default, Opaque. */
+  /**
+   * `undefined` means the API server's default, Opaque; OTHER_SECRET_TYPE: not a dockerconfigjson Secret, the exact
+   * type unknown (a metadata-only list does not carry it).
+   */
   readonly type: string | undefined;
   readonly annotations: Readonly<Record<string, string>>;
 }
@@ -81,7 +87,7 @@ export function planRefresh(input: PlanInput): RefreshPlan {
     if (type !== DOCKER_CONFIG_JSON_TYPE) {
       skipped.push({
         secret,
-        reason: `type ${type} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
+        reason: `${type === OTHER_SECRET_TYPE ? 'its type' : `type ${type}`} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
       });
       continue;
     }

@@ -7,7 +7,7 @@ import { PROTECTED_NAMESPACES } from '../common/names.js';
 import type { Clock } from '../common/time.js';
 import type { ProvisioningConfig } from './config.js';
 import { EVENT_REASONS, type EventSpec } from './events.js';
-import type { RefresherCluster } from './kubernetes.js';
+import type { NamespaceScope, RefresherCluster } from './kubernetes.js';
 import type { ManagedSecretInfo } from './plan.js';
 import { mapBounded } from './pool.js';
 import { imagePullSecretsWith, namespacesMissingSecret } from './provision-plan.js';
@@ -25,7 +25,7 @@ export interface ProvisionSummary {
 }
 
 export interface ProvisionScope {
-  readonly namespace: string | undefined;
+  readonly namespace: NamespaceScope;
   readonly enabledNamespaces: ReadonlySet<string>;
   readonly managed: readonly ManagedSecretInfo[];
   readonly thresholdMs: number;

@@ -15,6 +15,10 @@ import type { ProvisioningConfig } from './config.js';
 
 export interface RefreshOptions {
   readonly namespace: string | undefined;
+  /** Namespaced mode (see ClusterScopeConfig). */
+  readonly namespaces?: readonly string[] | undefined;
+  /** Never refreshed (the webhook's excluded namespaces and release namespace). */
+  readonly excludedNamespaces?: readonly string[] | undefined;
   readonly namespaceSelector: string | undefined;
   readonly thresholdMs: number;
   readonly force: boolean;
@@ -81,9 +85,10 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   };
 
   // Both lists are awaited to the end (allSettled), so a failed run leaves no request behind.
+  const scope = options.namespaces ?? options.namespace;
   const [namespacesListed, secretsListed] = await Promise.allSettled([
-    cluster.listEnabledNamespaces({ namespace: options.namespace, extraSelector: options.namespaceSelector }),
-    cluster.listManagedSecrets(options.namespace),
+    cluster.listEnabledNamespaces({ namespace: options.namespace, namespaces: options.namespaces, extraSelector: options.namespaceSelector }),
+    cluster.listManagedSecrets(scope),
   ]);
   if (namespacesListed.status === 'rejected' || secretsListed.status === 'rejected') {
     const reason: unknown = namespacesListed.status === 'rejected' ? namespacesListed.reason : (secretsListed as PromiseRejectedResult).reason;
@@ -91,11 +96,16 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
     logger.error(summary, 'refresh run failed: could not list the managed Secrets');
     return summary;
   }
-  const enabledNamespaces = namespacesListed.value;
+  const enabledNamespaces = withoutExcluded(namespacesListed.value, options.excludedNamespaces);
   const secrets = secretsListed.value;
-  if (options.namespace !== undefined && !enabledNamespaces.has(options.namespace)) {
-    // A run aimed at one namespace that is not in scope would otherwise succeed forever while its Secrets expire.
-    const error = `namespace ${options.namespace} is not labeled ${ENABLED_NAMESPACE_SELECTOR}${options.namespaceSelector ? ` and ${options.namespaceSelector}` : ''} (or does not exist): nothing there is refreshed`;
+  const notEnabled = (options.namespaces ?? (options.namespace === undefined ? [] : [options.namespace])).filter((name) => !enabledNamespaces.has(name));
+  if (notEnabled.length > 0) {
+    // A run aimed at a namespace that is not in scope would otherwise succeed forever while its Secrets expire.
+    const excluded = notEnabled.filter((name) => options.excludedNamespaces?.includes(name));
+    const error =
+      excluded.length > 0
+        ? `namespace ${excluded.join(', ')} is excluded (REFRESH_EXCLUDED_NAMESPACES): nothing there is refreshed`
+        : `namespace ${notEnabled.join(', ')} is not labeled ${ENABLED_NAMESPACE_SELECTOR}${options.namespaceSelector ? ` and ${options.namespaceSelector}` : ''} (or does not exist): nothing there is refreshed`;
     const summary = emptySummary(options, clock().getTime() - started.getTime(), cluster.apiCalls(), error);
     logger.error(summary, 'refresh run failed: the namespace is not enabled');
     return summary;
@@ -105,7 +115,7 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   const plan = planRefresh({ secrets, enabledNamespaces, now, thresholdMs: options.thresholdMs, force: options.force });
 
   const provisioning = options.provisioning
-    ? await provision(options.provisioning, { namespace: options.namespace, enabledNamespaces, managed: secrets, thresholdMs: options.thresholdMs, dryRun: options.dryRun, concurrency: options.concurrency }, { ...deps, record })
+    ? await provision(options.provisioning, { namespace: scope, enabledNamespaces, managed: secrets, thresholdMs: options.thresholdMs, dryRun: options.dryRun, concurrency: options.concurrency }, { ...deps, record })
     : undefined;
 
   await mapBounded(plan.skipped, options.concurrency, async ({ secret, reason }) => {
@@ -168,6 +178,13 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   if (exitCodeOf(summary) === 0) summaryLogger(logger).info(summary, 'refresh run finished');
   else logger.error(summary, 'refresh run finished with failures');
   return summary;
+}
+
+/** Excluded namespaces are out of scope whatever their labels say: their Secrets are neither refreshed nor provisioned. */
+export function withoutExcluded(enabled: ReadonlySet<string>, excluded: readonly string[] | undefined): Set<string> {
+  const inScope = new Set(enabled);
+  for (const name of excluded ?? []) inScope.delete(name);
+  return inScope;
 }
 
 /** The summary line is the run's record: written at info even when LOG_LEVEL asks for warn or error (not silent). */

@@ -3,13 +3,9 @@
 // from this cache, never from what a review claims, and is not ready until the first list has arrived. Needs only
 // list and watch on namespaces.
 import { CoreV1Api, ListWatch, Watch, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
-import { createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
+import { createApiConfiguration, METADATA_ONLY_ACCEPT, toKubernetesError } from '../common/kubernetes-client.js';
 import type { Logger } from '../common/logger.js';
 import { namespaceStanding, type NamespaceStanding, type TenancyDefaults } from '../admission/tenant-policy.js';
-
-/** Asks the API server for metadata only, in lists and in watch events (what client-go's metadata client sends). */
-export const METADATA_ONLY_ACCEPT =
-  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 const NAMESPACES_PATH = '/api/v1/namespaces';
 const RETRY_MIN_MS = 500;

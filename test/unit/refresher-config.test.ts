@@ -59,6 +59,10 @@ describe('parseRefreshConfig', () => {
     ['a huge concurrency', ['--concurrency', '500'], {}, /at or below 64/],
     ['a fractional page size', [], { REFRESH_PAGE_SIZE: '2.5' }, /REFRESH_PAGE_SIZE must be a whole number/],
     ['a bad namespace name', ['--namespace', 'Team_A'], {}, /REFRESH_NAMESPACE "Team_A" is not a namespace name/],
+    ['a bad name in the namespaces list', [], { REFRESH_NAMESPACES: 'a,B_' }, /REFRESH_NAMESPACES "B_" is not a namespace name/],
+    ['both one namespace and a list', ['--namespace', 'a', '--namespaces', 'b'], {}, /REFRESH_NAMESPACE or REFRESH_NAMESPACES, not both/],
+    ['an empty namespaces list', ['--namespaces', ' , '], {}, /names no namespace/],
+    ['a bad excluded namespace', ['--exclude-namespaces', 'ok,NO'], {}, /REFRESH_EXCLUDED_NAMESPACES "NO"/],
     ['a bad Secret name', ['--provision-secret-name', 'ECR Pull'], {}, /PROVISION_SECRET_NAME "ECR Pull" is not a valid object name/],
     ['a bad ServiceAccount name', ['--provision-secret-name', 'p', '--provision-service-accounts', 'ok,Not OK'], {}, /PROVISION_SERVICE_ACCOUNTS "Not OK"/],
     ['service accounts without a Secret name', ['--provision-service-accounts', 'default'], {}, /needs --provision-secret-name/],
@@ -71,6 +75,16 @@ describe('parseRefreshConfig', () => {
   for (const [label, argv, env, message] of failures) {
     it(`refuses ${label} with a clear message`, () => assert.throws(() => parseRefreshConfig(argv, env), message));
   }
+});
+
+describe('namespace scope', () => {
+  it('reads namespaced mode and excluded namespaces from flags or the environment, trimmed and deduplicated', () => {
+    const config = parseRefreshConfig([], { REFRESH_NAMESPACES: ' a, b ,a,', REFRESH_EXCLUDED_NAMESPACES: 'ecr-system,infra' });
+    assert.deepEqual([config.namespaces, config.excludedNamespaces], [['a', 'b'], ['ecr-system', 'infra']]);
+    const defaults = parseRefreshConfig([], {});
+    assert.deepEqual([defaults.namespaces, defaults.excludedNamespaces], [undefined, []]);
+    assert.deepEqual(parseStatusConfig(['--namespaces', 'c'], {}).namespaces, ['c']);
+  });
 });
 
 describe('parseStatusConfig', () => {

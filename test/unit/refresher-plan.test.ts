@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
-import { describeRefreshReason, planRefresh, type ManagedSecretInfo } from '../../src/refresher/plan.js';
+import { describeRefreshReason, OTHER_SECRET_TYPE, planRefresh, type ManagedSecretInfo } from '../../src/refresher/plan.js';
+import { matchesEqualitySelector } from '../../src/refresher/kubernetes.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const SIX_HOURS = 6 * 3_600_000;
@@ -80,6 +81,11 @@ describe('planRefresh', () => {
     const plan = planRefresh({ secrets: [secret('team-a', 'o', undefined, 'Opaque')], enabledNamespaces: enabled, now: NOW, thresholdMs: SIX_HOURS, force: false });
     assert.match(plan.skipped[0]?.reason ?? '', /type Opaque is not kubernetes\.io\/dockerconfigjson/);
   });
+
+  it('says the same of a Secret a metadata-only list knows only to be of another type', () => {
+    const plan = planRefresh({ secrets: [secret('team-a', 'o', undefined, OTHER_SECRET_TYPE)], enabledNamespaces: enabled, now: NOW, thresholdMs: SIX_HOURS, force: false });
+    assert.match(plan.skipped[0]?.reason ?? '', /^its type is not kubernetes\.io\/dockerconfigjson: the webhook refuses/);
+  });
 });
 
 describe('describeRefreshReason', () => {
@@ -106,4 +112,14 @@ describe('describeRefreshReason', () => {
   for (const item of plan.refresh) {
     it(`explains ${item.secret.name}`, () => assert.match(describeRefreshReason(item, NOW), expected[item.secret.name] ?? /never/));
   }
+});
+
+describe('matchesEqualitySelector (namespaced mode)', () => {
+  it('matches key=value terms against labels, and refuses other selector syntax clearly', () => {
+    assert.equal(matchesEqualitySelector({ team: 'a', tier: 'x' }, 'team=a,tier=x'), true);
+    assert.equal(matchesEqualitySelector({ team: 'a' }, 'team=b'), false);
+    assert.equal(matchesEqualitySelector({}, undefined), true);
+    assert.throws(() => matchesEqualitySelector({ team: 'a' }, 'team in (a,b)'), /only key=value selectors, not "team in \(a"/);
+    assert.throws(() => matchesEqualitySelector({ team: 'a' }, 'team!=b'), /only key=value selectors/);
+  });
 });

@@ -170,4 +170,19 @@ describe('runRefresh', () => {
     const messages = logs.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
     assert.deepEqual(messages, ['skipped', 'refresh run finished']);
   });
+
+  it('leaves excluded namespaces alone even when labeled enabled (the webhook never fills them)', async () => {
+    const cluster = new PlainDataCluster(fixtures, ['a', 'b']);
+    const summary = await runRefresh({ ...OPTIONS, excludedNamespaces: ['b'] }, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
+    assert.deepEqual(cluster.bumped, ['a/stale']);
+    assert.deepEqual([summary.found, summary.ignored, exitCodeOf(summary)], [2, 3, 0]);
+  });
+
+  it('namespaced mode fails the run for a listed namespace that is not enabled, or is excluded', async () => {
+    const notEnabled = await runRefresh({ ...OPTIONS, namespaces: ['a', 'c'] }, { cluster: new PlainDataCluster(fixtures, ['a', 'b']), clock, logger: captureLogs().logger, instance: 'unit' });
+    assert.match(notEnabled.error ?? '', /^namespace c is not labeled/);
+    const excluded = await runRefresh({ ...OPTIONS, namespaces: ['a', 'b'], excludedNamespaces: ['b'] }, { cluster: new PlainDataCluster(fixtures, ['a', 'b']), clock, logger: captureLogs().logger, instance: 'unit' });
+    assert.equal(excluded.error, 'namespace b is excluded (REFRESH_EXCLUDED_NAMESPACES): nothing there is refreshed');
+    assert.equal(exitCodeOf(excluded), 1);
+  });
 });
