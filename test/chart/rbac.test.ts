@@ -37,19 +37,20 @@ describe('RBAC', () => {
     assert.notEqual(serviceAccountOf(objects, 'Deployment'), serviceAccountOf(objects, 'CronJob'));
   });
 
-  it('lets the webhook (tls.mode=self) touch only its own TLS Secret and its own webhook configuration', async () => {
+  it('lets the webhook (tls.mode=self) touch only its own TLS Secret and its own webhook configuration, and watch namespaces', async () => {
     const objects = await renderChart(MINIMAL_VALUES);
     assert.deepEqual(grants(objects, serviceAccountOf(objects, 'Deployment')), [
+      'ClusterRole: /namespaces list,watch',
       'ClusterRole: admissionregistration.k8s.io/mutatingwebhookconfigurations[ecr-anywhere-webhook] get,patch',
       'Role: /secrets[ecr-anywhere-webhook-tls] get,update',
     ]);
   });
 
   for (const mode of ['certManager', 'manual']) {
-    it(`gives the webhook no API rights at all in tls.mode=${mode}`, async () => {
+    it(`gives the webhook only list and watch on namespaces in tls.mode=${mode}`, async () => {
       const objects = await renderChart({ ...MINIMAL_VALUES, tls: { mode, manual: { secretName: 'tls', caBundle: 'Zm9v' } } });
-      assert.deepEqual(grants(objects, serviceAccountOf(objects, 'Deployment')), []);
-      assert.equal(podTemplate(only(objects, 'Deployment')).spec.automountServiceAccountToken, false);
+      assert.deepEqual(grants(objects, serviceAccountOf(objects, 'Deployment')), ['ClusterRole: /namespaces list,watch']);
+      assert.equal(podTemplate(only(objects, 'Deployment')).spec.automountServiceAccountToken, true);
     });
   }
 
@@ -90,7 +91,7 @@ describe('RBAC', () => {
     const objects = await renderChart({ ...MINIMAL_VALUES, tls: { mode: 'certManager' } });
     for (const account of ofKind(objects, 'ServiceAccount')) assert.equal(account.automountServiceAccountToken, false);
     assert.equal(podTemplate(only(objects, 'CronJob')).spec.automountServiceAccountToken, true);
-    assert.equal(podTemplate(only(objects, 'Deployment')).spec.automountServiceAccountToken, false);
+    assert.equal(podTemplate(only(objects, 'Deployment')).spec.automountServiceAccountToken, true, 'the namespace watch uses the API');
   });
 
   it('binds an existing ServiceAccount when told not to create one', async () => {
@@ -98,5 +99,48 @@ describe('RBAC', () => {
     assert.equal(serviceAccountOf(objects, 'CronJob'), 'ops-refresher');
     assert.ok(grants(objects, 'ops-refresher').length > 0);
     assert.equal(ofKind(objects, 'ServiceAccount').some((a) => a.metadata.name === 'ops-refresher'), false);
+  });
+});
+
+// Issue 12 (tenancy): the webhook's namespace watch, the refresher's namespaced mode. Kept apart from the blocks
+// above so that both sets of assertions can change independently.
+describe('RBAC for tenancy', () => {
+  it('lets the webhook list and watch namespaces and nothing else beyond its TLS rights', async () => {
+    const objects = await renderChart({ ...MINIMAL_VALUES, tls: { mode: 'certManager' } });
+    assert.deepEqual(grants(objects, serviceAccountOf(objects, 'Deployment')), ['ClusterRole: /namespaces list,watch']);
+  });
+
+  it('keeps the cluster-wide refresher to list (metadata-only) and patch on Secrets: no get, no watch', async () => {
+    const objects = await renderChart(MINIMAL_VALUES);
+    const secretRules = grants(objects, serviceAccountOf(objects, 'CronJob')).filter((grant) => grant.includes('/secrets'));
+    assert.deepEqual(secretRules, ['ClusterRole: /secrets list,patch']);
+  });
+
+  it('refresher.namespaces: a Role and RoleBinding in exactly those namespaces, no ClusterRole for the refresher', async () => {
+    const objects = await renderChart({ ...MINIMAL_VALUES, refresher: { namespaces: ['team-a', 'team-b'] } });
+    const account = serviceAccountOf(objects, 'CronJob');
+    const roles = ofKind(objects, 'Role').filter((role) => role.metadata.name === 'ecr-anywhere-refresher');
+    const bindings = ofKind(objects, 'RoleBinding').filter((binding) => binding.metadata.name === 'ecr-anywhere-refresher');
+    assert.deepEqual(roles.map((role) => role.metadata.namespace).sort(), ['team-a', 'team-b']);
+    assert.deepEqual(bindings.map((binding) => binding.metadata.namespace).sort(), ['team-a', 'team-b']);
+    for (const binding of bindings) assert.deepEqual(at(binding, 'subjects'), [{ kind: 'ServiceAccount', name: account, namespace: 'ecr-anywhere-system' }]);
+    assert.deepEqual(ofKind(objects, 'ClusterRole').map((role) => role.metadata.name).sort(), ['ecr-anywhere-webhook', 'ecr-anywhere-webhook-namespaces']);
+    assert.equal(ofKind(objects, 'ClusterRoleBinding').some((binding) => JSON.stringify(at(binding, 'subjects')).includes(account)), false);
+    const teamA = roles.find((role) => role.metadata.namespace === 'team-a')!;
+    assert.deepEqual(at(teamA, 'rules'), [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'patch'] },
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: ['team-a'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+  });
+
+  it('refresher.namespaces with provisioning adds create on Secrets and ServiceAccount rights in those namespaces only', async () => {
+    const objects = await renderChart({ ...MINIMAL_VALUES, refresher: { namespaces: ['team-a'], provisioning: { secretName: 'ecr-pull' } } });
+    assert.deepEqual(grants(objects, serviceAccountOf(objects, 'CronJob')), [
+      'Role: /events create',
+      'Role: /namespaces[team-a] get',
+      'Role: /secrets list,patch,create',
+      'Role: /serviceaccounts list,get,patch',
+    ]);
   });
 });

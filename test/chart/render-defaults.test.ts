@@ -25,8 +25,10 @@ describe('default install', () => {
     assert.deepEqual(kinds, [
       'ClusterRole/ecr-anywhere-refresher',
       'ClusterRole/ecr-anywhere-webhook',
+      'ClusterRole/ecr-anywhere-webhook-namespaces',
       'ClusterRoleBinding/ecr-anywhere-refresher',
       'ClusterRoleBinding/ecr-anywhere-webhook',
+      'ClusterRoleBinding/ecr-anywhere-webhook-namespaces',
       'CronJob/ecr-anywhere-refresher',
       'Deployment/ecr-anywhere-webhook',
       'MutatingWebhookConfiguration/ecr-anywhere-webhook',
@@ -182,7 +184,7 @@ describe('default install', () => {
     assert.equal(at(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds'), 900);
     assert.equal(podTemplate(cronJob).spec.restartPolicy, 'Never');
     const env = envOf(podTemplate(cronJob).spec.containers[0]!);
-    assert.deepEqual(Object.fromEntries(env), { LOG_LEVEL: 'info', REFRESH_THRESHOLD: '6h', REFRESH_CONCURRENCY: '8' });
+    assert.deepEqual(Object.fromEntries(env), { LOG_LEVEL: 'info', REFRESH_THRESHOLD: '6h', REFRESH_CONCURRENCY: '8', REFRESH_EXCLUDED_NAMESPACES: RELEASE_NAMESPACE });
   });
 
   it('gives AWS credentials to the webhook only: the refresher pod has no AWS variable and no AWS volume', () => {

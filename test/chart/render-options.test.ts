@@ -36,7 +36,7 @@ describe('names', () => {
 
   it('uses fullnameOverride as the prefix of every name', async () => {
     const objects = await renderChart({ ...MINIMAL_VALUES, fullnameOverride: 'ecr' });
-    assert.deepEqual([...new Set(objects.map((o) => o.metadata.name))].sort(), ['ecr-refresher', 'ecr-webhook', 'ecr-webhook-tls']);
+    assert.deepEqual([...new Set(objects.map((o) => o.metadata.name))].sort(), ['ecr-refresher', 'ecr-webhook', 'ecr-webhook-namespaces', 'ecr-webhook-tls']);
   });
 });
 

@@ -100,7 +100,7 @@ describe('tls.mode=certManager', () => {
     const pod = webhookPod(objects);
     assert.deepEqual(pod.volumes?.find((v) => v.name === 'tls'), { name: 'tls', secret: { secretName: at(serving, 'spec', 'secretName') } });
     assert.deepEqual(pod.containers[0]?.volumeMounts?.find((m) => m.name === 'tls'), { name: 'tls', mountPath: '/tls', readOnly: true });
-    assert.equal(pod.automountServiceAccountToken, false, 'files mode needs no API access');
+    assert.equal(pod.automountServiceAccountToken, true, 'the namespace watch needs API access (TLS files need none)');
     assert.equal(parseWebhookConfig([], env).tlsMode, 'files');
   });
 
@@ -111,10 +111,10 @@ describe('tls.mode=certManager', () => {
     assert.deepEqual(at(only(objects, 'Certificate'), 'spec', 'issuerRef'), issuerRef);
   });
 
-  it('needs no RBAC for the webhook and no TLS Secret from the chart', async () => {
+  it('needs no TLS RBAC for the webhook and no TLS Secret from the chart', async () => {
     const objects = await renderChart({ ...MINIMAL_VALUES, tls: { mode: 'certManager' } });
     assert.deepEqual(ofKind(objects, 'Role'), []);
-    assert.deepEqual(ofKind(objects, 'ClusterRole').map((r) => r.metadata.name), ['ecr-anywhere-refresher']);
+    assert.deepEqual(ofKind(objects, 'ClusterRole').map((r) => r.metadata.name), ['ecr-anywhere-refresher', 'ecr-anywhere-webhook-namespaces']);
     assert.deepEqual(ofKind(objects, 'Secret'), []);
   });
 });
