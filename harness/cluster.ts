@@ -303,6 +303,8 @@ async function writeKubeconfig(server: string, caPem: string, user: string, cred
 
 export interface ClusterWebhook {
   readonly process: WebhookProcess;
+  /** PEM of the CA that signed the webhook's serving certificate: for posting reviews to it directly. */
+  readonly caPem: string;
   /** Removes the registration and stops the process. */
   stop(): Promise<void>;
 }
@@ -345,6 +347,7 @@ export async function startClusterWebhook(
   }
   return {
     process,
+    caPem: serving.caPem,
     stop: async () => {
       await unregister();
       // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for Fastify's 72 s

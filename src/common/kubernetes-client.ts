@@ -21,11 +21,12 @@ export interface KubeConfigOptions {
 }
 
 /**
- * Asks the API server for metadata only (PartialObjectMetadataList in lists, PartialObjectMetadata in watch events),
- * as client-go's metadata client does: names, labels, annotations — never a Secret's data.
+ * Asks the API server for metadata only, as client-go's metadata client does: names, labels, annotations — never a
+ * Secret's data. No plain-JSON fallback: a server that cannot answer so refuses (406) rather than sending whole objects.
  */
-export const METADATA_ONLY_ACCEPT =
-  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+export const METADATA_ONLY_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+/** The same for watch events, which carry one PartialObjectMetadata each (the List form is refused for a watch). */
+export const METADATA_ONLY_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 const NO_CLUSTER = 'no Kubernetes cluster configured: run in a pod, or set KUBECONFIG / --kubeconfig';
 

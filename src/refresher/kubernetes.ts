@@ -9,7 +9,7 @@ import {
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubernetesError, METADATA_ONLY_ACCEPT, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
+import { KubernetesError, METADATA_ONLY_LIST_ACCEPT, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
 import {
   DOCKER_CONFIG_JSON_KEY,
   DOCKER_CONFIG_JSON_TYPE,
@@ -193,11 +193,12 @@ export class KubernetesRefresherCluster implements RefresherCluster {
   async listManagedSecrets(scope: NamespaceScope): Promise<ManagedSecretInfo[]> {
     const limit = this.options.pageSize;
     // Metadata only: the refresher never receives Secret data (less memory, less API server work, nothing secret here).
-    const metadataOnly = setHeaderOptions('Accept', METADATA_ONLY_ACCEPT);
+    const metadataOnly = setHeaderOptions('Accept', METADATA_ONLY_LIST_ACCEPT);
     const keep =
       (type: string) =>
       (list: { items: V1Secret[]; metadata?: { _continue?: string } }): { items: ManagedSecretInfo[]; metadata?: { _continue?: string } } => ({
-        items: list.items.map((secret) => toManagedSecretInfo(secret, type)),
+        // An empty PartialObjectMetadataList comes with `items: null`.
+        items: (list.items ?? []).map((secret) => toManagedSecretInfo(secret, type)),
         metadata: list.metadata,
       });
     const namespaces = namespacesOf(scope);

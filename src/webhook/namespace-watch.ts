@@ -3,7 +3,7 @@
 // from this cache, never from what a review claims, and is not ready until the first list has arrived. Needs only
 // list and watch on namespaces.
 import { CoreV1Api, ListWatch, Watch, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
-import { createApiConfiguration, METADATA_ONLY_ACCEPT, toKubernetesError } from '../common/kubernetes-client.js';
+import { createApiConfiguration, METADATA_ONLY_LIST_ACCEPT, METADATA_ONLY_WATCH_ACCEPT, toKubernetesError } from '../common/kubernetes-client.js';
 import type { Logger } from '../common/logger.js';
 import { namespaceStanding, type NamespaceStanding, type TenancyDefaults } from '../admission/tenant-policy.js';
 
@@ -26,7 +26,7 @@ export interface NamespaceWatch {
 function metadataOnlyConfig(kubeConfig: KubeConfig): KubeConfig {
   const view = Object.create(kubeConfig) as KubeConfig;
   view.applyToFetchOptions = (options) =>
-    kubeConfig.applyToFetchOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), Accept: METADATA_ONLY_ACCEPT } });
+    kubeConfig.applyToFetchOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), Accept: METADATA_ONLY_WATCH_ACCEPT } });
   return view;
 }
 
@@ -47,11 +47,12 @@ export function startNamespaceWatch(options: {
 
   const list = async (): Promise<{ items: V1Namespace[]; metadata?: { resourceVersion?: string } }> => {
     try {
-      const result = await core.listNamespace({}, setHeaderOptions('Accept', METADATA_ONLY_ACCEPT));
+      const result = await core.listNamespace({}, setHeaderOptions('Accept', METADATA_ONLY_LIST_ACCEPT));
       listed = true;
       retryMs = RETRY_MIN_MS;
-      logger.info({ namespaces: result.items.length }, 'namespace watch synced');
-      return result;
+      logger.info({ namespaces: result.items?.length ?? 0 }, 'namespace watch synced');
+      // An empty PartialObjectMetadataList comes with `items: null`.
+      return { ...result, items: result.items ?? [] };
     } catch (error) {
       throw toKubernetesError(error, 'list namespaces (metadata only)');
     }
@@ -74,6 +75,21 @@ export function startNamespaceWatch(options: {
     if (stopped) return;
     const message = error instanceof Error ? error.message : String(error);
     logger.warn({ error: message.slice(0, 300), retryInMs: retryMs }, 'namespace watch failed; retrying');
+    retryTimer = setTimeout(() => void informer.start(), retryMs);
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+  });
+  // A watch the server ends at once (done without error) is restarted by the informer itself, at once: count such
+  // reconnects and back off instead of hammering the API server.
+  let lastConnect = 0;
+  let quickReconnects = 0;
+  informer.on('connect', () => {
+    const now = Date.now();
+    quickReconnects = now - lastConnect < 1_000 ? quickReconnects + 1 : 0;
+    lastConnect = now;
+    if (quickReconnects < 5 || stopped) return;
+    quickReconnects = 0;
+    logger.warn({ retryInMs: retryMs }, 'namespace watch keeps ending at once; backing off');
+    void informer.stop();
     retryTimer = setTimeout(() => void informer.start(), retryMs);
     retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
   });
