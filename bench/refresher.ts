@@ -1,9 +1,13 @@
 // The refresher at scale on the real API server: 10 000 managed Secrets in 1 000 enabled namespaces (override with
-// BENCH_REFRESHER_NAMESPACES / BENCH_REFRESHER_PER_NAMESPACE), the real webhook registered, the real CLI run three
-// times — plan only (--dry-run), a run where every Secret is stale (10 000 patches through the webhook + Events),
-// and the steady state where none is. Prints wall time, API calls (counted per HTTP request by the refresher's
-// adapter, retries included) and the CLI process's peak RSS (VmHWM).
+// BENCH_REFRESHER_NAMESPACES / BENCH_REFRESHER_PER_NAMESPACE), each holding an ECR-sized .dockerconfigjson (three
+// registries, ~2 000-character passwords), the real webhook registered (its stand-in ECR issues passwords of that
+// size too). First the plan alone in its own process, listing whole Secrets as before issue 12 and metadata only as
+// now (peak RSS and wall time, and their ratio); then the real CLI three times — plan only (--dry-run), a run where
+// every Secret is stale (10 000 patches through the webhook + Events), and the steady state where none is. Prints
+// wall time, API calls (counted per HTTP request by the refresher's adapter, retries included) and peak RSS (VmHWM).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { ApiCallCounts } from '../src/refresher/kubernetes.js';
@@ -20,12 +24,42 @@ export interface RefresherRunFigures {
   readonly summary: RefreshSummary;
 }
 
+export interface PlanFigures {
+  readonly mode: 'full' | 'metadata';
+  readonly wallMs: number;
+  readonly peakRssMb: number;
+  readonly found: number;
+}
+
 export interface RefresherBenchResult {
   readonly namespaces: number;
   readonly secrets: number;
+  /** Bytes of one fixture Secret's .dockerconfigjson (decoded). */
+  readonly dockerConfigBytes: number;
   /** Creating the fixtures (not the refresher's work). */
   readonly setupMs: number;
+  readonly plans: readonly PlanFigures[];
   readonly runs: readonly RefresherRunFigures[];
+}
+
+const PLAN_SCRIPT = fileURLToPath(new URL('./refresher-plan.js', import.meta.url));
+/** ECR passwords are ~2 000 characters. */
+const ECR_PASSWORD_LENGTH = 2_000;
+const FIXTURE_REGISTRIES = ['111111111111.dkr.ecr.us-east-1.amazonaws.com', '222222222222.dkr.ecr.eu-west-1.amazonaws.com', '333333333333.dkr.ecr.ap-south-1.amazonaws.com'];
+
+function ecrSizedPassword(): string {
+  return randomBytes(Math.ceil((ECR_PASSWORD_LENGTH * 3) / 4)).toString('base64').slice(0, ECR_PASSWORD_LENGTH);
+}
+
+/** A .dockerconfigjson as the webhook writes it for three registries, one fresh password each. */
+function ecrSizedDockerConfig(): string {
+  const auths = Object.fromEntries(
+    FIXTURE_REGISTRIES.map((host) => {
+      const password = ecrSizedPassword();
+      return [host, { username: 'AWS', password, auth: Buffer.from(`AWS:${password}`).toString('base64') }];
+    }),
+  );
+  return JSON.stringify({ auths });
 }
 
 const NAMESPACES = Number(process.env.BENCH_REFRESHER_NAMESPACES ?? 1_000);
@@ -54,19 +88,45 @@ async function measuredRun(name: string, args: readonly string[]): Promise<Refre
     const found = lines.find((line) => line.includes('"msg":"refresh run'));
     if (found) summaryLine = found;
   });
-  let peakKb = 0;
-  const sampler = setInterval(() => {
-    void peakRssKb(child.pid ?? 0).then((kb) => {
-      if (kb !== undefined) peakKb = Math.max(peakKb, kb);
-    });
-  }, 20);
+  const rss = samplePeakRss(child.pid);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearInterval(sampler);
+  const peakRssMb = rss.stop();
   const wallMs = performance.now() - started;
   if (!summaryLine) throw new Error(`${name}: no summary line (exit ${code})`);
   const summary = JSON.parse(summaryLine) as RefreshSummary;
   if (code !== 0) throw new Error(`${name}: exit ${code}: ${summaryLine}`);
-  return { name, wallMs, peakRssMb: peakKb / 1024, apiCalls: summary.apiCalls, summary };
+  return { name, wallMs, peakRssMb, apiCalls: summary.apiCalls, summary };
+}
+
+/** Peak RSS (VmHWM) of a child process, sampled every 20 ms until it exits. */
+function samplePeakRss(pid: number | undefined): { stop(): number } {
+  let peakKb = 0;
+  const sampler = setInterval(() => {
+    void peakRssKb(pid ?? 0).then((kb) => {
+      if (kb !== undefined) peakKb = Math.max(peakKb, kb);
+    });
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(sampler);
+      return peakKb / 1024;
+    },
+  };
+}
+
+/** The plan alone, in its own process (bench/refresher-plan.ts). */
+async function measuredPlan(mode: 'full' | 'metadata', kubeconfig: string, selector: string, expected: number): Promise<PlanFigures> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [PLAN_SCRIPT, mode, kubeconfig, selector], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const rss = samplePeakRss(child.pid);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const peakRssMb = rss.stop();
+  if (code !== 0) throw new Error(`plan (${mode}): exit ${code}: ${output}`);
+  const result = JSON.parse(output.trim()) as { found: number };
+  if (result.found !== expected) throw new Error(`plan (${mode}) found ${result.found} managed Secrets, expected ${expected}`);
+  return { mode, wallMs: performance.now() - started, peakRssMb, found: result.found };
 }
 
 function row(run: RefresherRunFigures): string {
@@ -89,19 +149,35 @@ export async function runRefresherBench(): Promise<RefresherBenchResult> {
   const cluster = await ensureCluster();
   const run = uniqueName('bench-rf');
   const secrets = NAMESPACES * PER_NAMESPACE;
-  const standIn = await startEcrStandIn();
+  const standIn = await startEcrStandIn({ passwordFor: () => ecrSizedPassword() });
+  const dockerConfig = ecrSizedDockerConfig();
+  const dockerConfigData = Buffer.from(dockerConfig).toString('base64');
   let namespaces: string[] = [];
   let webhook: Awaited<ReturnType<typeof startClusterWebhook>> | undefined;
   try {
     const setupStarted = performance.now();
     // Created before the webhook is registered: every Secret starts stale (no expires_at).
     namespaces = numberedNames(run, NAMESPACES);
-    await populateNamespaces(cluster, { namespaces, perNamespace: PER_NAMESPACE, labels: { [BENCH_LABEL]: run }, annotationsFor: () => undefined, concurrency: 32 });
+    await populateNamespaces(cluster, {
+      namespaces,
+      perNamespace: PER_NAMESPACE,
+      labels: { [BENCH_LABEL]: run },
+      annotationsFor: () => undefined,
+      dataFor: () => ({ '.dockerconfigjson': dockerConfigData }),
+      concurrency: 32,
+    });
     const setupMs = performance.now() - setupStarted;
     webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: namespaces[0] ?? '', namespaceLabels: { [BENCH_LABEL]: run } });
 
+    const selector = `${BENCH_LABEL}=${run}`;
+    // Before and after, alternated twice so neither benefits from a warmer API server.
+    const plans: PlanFigures[] = [];
+    for (let round = 0; round < 2; round += 1) {
+      plans.push(await measuredPlan('full', cluster.info.kubeconfig, selector, secrets), await measuredPlan('metadata', cluster.info.kubeconfig, selector, secrets));
+    }
+
     // warn: no line per Secret; the summary line is written whatever the level.
-    const scope = ['refresh', '--kubeconfig', cluster.info.kubeconfig, '--namespace-selector', `${BENCH_LABEL}=${run}`, '--log-level', 'warn'];
+    const scope = ['refresh', '--kubeconfig', cluster.info.kubeconfig, '--namespace-selector', selector, '--log-level', 'warn'];
     const runs = [
       await measuredRun('plan only (--dry-run)', [...scope, '--dry-run']),
       await measuredRun('all stale: plan + writes', scope),
@@ -109,13 +185,22 @@ export async function runRefresherBench(): Promise<RefresherBenchResult> {
     ];
 
     console.log(`\nRefresher on a real kube-apiserver: ${secrets} managed Secrets in ${NAMESPACES} namespaces (page size 500, concurrency 8, node ${process.version})`);
-    console.log(`fixtures created in ${(setupMs / 1000).toFixed(1)} s (not part of the figures below)`);
+    console.log(`fixtures created in ${(setupMs / 1000).toFixed(1)} s (not part of the figures below); each .dockerconfigjson ${dockerConfig.length} bytes (${FIXTURE_REGISTRIES.length} registries, ${ECR_PASSWORD_LENGTH}-character passwords)`);
+    console.log(`${'plan (list + plan, own process)'.padEnd(50)} ${'wall'.padStart(8)} ${'peak RSS'.padStart(9)}`);
+    for (const plan of plans) {
+      const label = plan.mode === 'full' ? 'before: whole Secrets' : 'after: metadata only (PartialObjectMetadataList)';
+      console.log(`${label.padEnd(50)} ${`${(plan.wallMs / 1000).toFixed(1)} s`.padStart(8)} ${`${plan.peakRssMb.toFixed(0)} MB`.padStart(9)}`);
+    }
+    const best = (mode: 'full' | 'metadata', figure: 'wallMs' | 'peakRssMb'): number => Math.min(...plans.filter((plan) => plan.mode === mode).map((plan) => plan[figure]));
+    console.log(
+      `after/before (best of ${plans.length / 2}): wall ${(best('metadata', 'wallMs') / best('full', 'wallMs')).toFixed(2)}x, peak RSS ${(best('metadata', 'peakRssMb') / best('full', 'peakRssMb')).toFixed(2)}x`,
+    );
     console.log(`${'run'.padEnd(26)} ${'wall'.padStart(8)} ${'stale'.padStart(6)} ${'refreshed'.padStart(9)} ${'lists'.padStart(5)} ${'patches'.padStart(6)} ${'events'.padStart(6)} ${'calls'.padStart(6)} ${'peak RSS'.padStart(8)}`);
     for (const figures of runs) console.log(row(figures));
     const writes = runs[1];
     if (writes) console.log(`writes: ${((writes.summary.refreshed / writes.wallMs) * 1000).toFixed(0)} Secrets refreshed and verified per second`);
     console.log(`ECR calls: ${standIn.calls.length} (the webhook's token cache serves every Secret after the first)`);
-    return { namespaces: NAMESPACES, secrets, setupMs, runs };
+    return { namespaces: NAMESPACES, secrets, dockerConfigBytes: dockerConfig.length, setupMs, plans, runs };
   } finally {
     await webhook?.stop();
     await standIn.close();

@@ -106,6 +106,8 @@ export interface SecretFixture {
   /** Default kubernetes.io/dockerconfigjson with an empty auths object. */
   readonly type?: string;
   readonly labels?: Record<string, string>;
+  /** The Secret's data as stored (base64 values); default: an empty dockerconfigjson (or a token for other types). */
+  readonly data?: Record<string, string>;
 }
 
 /** A Secret labeled managed unless `labels` says otherwise. */
@@ -120,9 +122,10 @@ export function secretBody(fixture: SecretFixture): V1Secret {
     },
     type,
     data:
-      type === 'kubernetes.io/dockerconfigjson'
+      fixture.data ??
+      (type === 'kubernetes.io/dockerconfigjson'
         ? { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') }
-        : { token: Buffer.from('not-a-registry-credential').toString('base64') },
+        : { token: Buffer.from('not-a-registry-credential').toString('base64') }),
   };
 }
 
@@ -156,13 +159,18 @@ export async function populateNamespaces(
     readonly perNamespace: number;
     readonly labels: Record<string, string>;
     readonly annotationsFor: (index: number) => Record<string, string> | undefined;
+    /** Each Secret's data; default: an empty dockerconfigjson. */
+    readonly dataFor?: (index: number) => Record<string, string> | undefined;
     readonly concurrency?: number;
   },
 ): Promise<void> {
   const concurrency = options.concurrency ?? 16;
   await inParallel(options.namespaces, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
   const fixtures = options.namespaces.flatMap((namespace) =>
-    Array.from({ length: options.perNamespace }, (_, index) => ({ namespace, name: `creds-${index}`, annotations: options.annotationsFor(index) })),
+    Array.from({ length: options.perNamespace }, (_, index) => {
+      const data = options.dataFor?.(index);
+      return { namespace, name: `creds-${index}`, annotations: options.annotationsFor(index), ...(data ? { data } : {}) };
+    }),
   );
   await inParallel(fixtures, concurrency, (fixture) => createSecret(cluster, fixture));
 }

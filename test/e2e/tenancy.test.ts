@@ -209,7 +209,7 @@ describe('tenancy against a real API server', { timeout: 300_000 }, () => {
       await createSecret(cluster, { namespace: nsGuarded, name: 'probe' });
       // A merge patch as the refresher sends it (kubectl patch would first need `get`, which it does not have).
       const api = createApiConfiguration(loadKubeConfig({ kubeconfig }), { requestTimeoutMs: 20_000 });
-      closeApi = api.close;
+      closeApi = (): void => api.close();
       const core = new CoreV1Api(api.configuration);
       const patch = (name: string, body: object): Promise<{ code: number; stdout: string; stderr: string }> =>
         core.patchNamespacedSecret({ name, namespace: nsGuarded, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).then(
