@@ -12,6 +12,23 @@ const SELF = {
 };
 
 describe('parseWebhookConfig', () => {
+  it('reads the tenancy settings: watch on, any registry and no role by default', () => {
+    const defaults = parseWebhookConfig([], { AWS_REGION: 'us-east-1' });
+    assert.deepEqual([defaults.namespaceWatch, defaults.tenancy.allowed.text, defaults.tenancy.requireRole, defaults.kubeconfig], [true, '*', false, undefined]);
+    const set = parseWebhookConfig(['--namespace-watch', 'off', '--require-namespace-role', '--kubeconfig', '/k'], {
+      AWS_REGION: 'us-east-1',
+      DEFAULT_ALLOWED_REGISTRIES: ' 111111111111.dkr.ecr.*.amazonaws.com ,',
+    });
+    assert.deepEqual([set.namespaceWatch, set.tenancy.allowed.text, set.tenancy.requireRole, set.kubeconfig], [false, '111111111111.dkr.ecr.*.amazonaws.com', true, '/k']);
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1', NAMESPACE_WATCH: 'OFF', DEFAULT_ALLOWED_REGISTRIES: 'none' }).tenancy.allowed.text, 'none');
+  });
+
+  it('refuses malformed tenancy settings, naming them', () => {
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', NAMESPACE_WATCH: 'maybe' }), /NAMESPACE_WATCH must be on or off, got "maybe"/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', DEFAULT_ALLOWED_REGISTRIES: 'docker.io' }), /DEFAULT_ALLOWED_REGISTRIES has an invalid entry "docker\.io"/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', REQUIRE_NAMESPACE_ROLE: 'sometimes' }), /REQUIRE_NAMESPACE_ROLE must be true or false/);
+  });
+
   it('uses the documented defaults', () => {
     const config = parseWebhookConfig([], { AWS_REGION: 'us-east-1' });
     assert.deepEqual(
