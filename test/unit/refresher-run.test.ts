@@ -2,7 +2,7 @@
 // summary. The Kubernetes side of the same rules is proven against a real API server in test/e2e/refresher*.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubernetesError } from '../../src/common/kubernetes-client.js';
+import { kubernetesError } from '../../src/common/kubernetes-client.js';
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
 import { formatRfc3339 } from '../../src/common/time.js';
 import type { SecretEvent } from '../../src/refresher/events.js';
@@ -99,7 +99,7 @@ describe('runRefresh', () => {
 
   it('tries every stale Secret when some fail, and then exits 1', async () => {
     const many = Array.from({ length: 12 }, (_, index) => secret('a', `s${String(index).padStart(2, '0')}`));
-    const bump: Bump = (target) => (target.name === 's03' ? new KubernetesError(422, 'admission webhook "ecr-anywhere.centml.ai" denied the request') : target.name === 's07' ? target : webhookFills(target));
+    const bump: Bump = (target) => (target.name === 's03' ? kubernetesError(422, 'admission webhook "ecr-anywhere.centml.ai" denied the request') : target.name === 's07' ? target : webhookFills(target));
     const cluster = new PlainDataCluster(many, ['a'], bump);
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
     assert.equal(cluster.bumped.length, 12);
@@ -119,7 +119,7 @@ describe('runRefresh', () => {
   });
 
   it('a Secret gone before its write (404) is skipped, not failed', async () => {
-    const cluster = new PlainDataCluster([secret('a', 'gone'), secret('a', 'here')], ['a'], (target) => (target.name === 'gone' ? new KubernetesError(404, 'secrets "gone" not found') : webhookFills(target)));
+    const cluster = new PlainDataCluster([secret('a', 'gone'), secret('a', 'here')], ['a'], (target) => (target.name === 'gone' ? kubernetesError(404, 'secrets "gone" not found') : webhookFills(target)));
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
     assert.deepEqual([summary.refreshed, summary.skipped, summary.failed, exitCodeOf(summary)], [1, 1, 0, 0]);
   });
@@ -140,7 +140,7 @@ describe('runRefresh', () => {
   });
 
   it('an Event that cannot be written is counted and logged; the refresh still counts', async () => {
-    const cluster = new PlainDataCluster([secret('a', 's')], ['a'], webhookFills, { eventError: new KubernetesError(403, 'events is forbidden') });
+    const cluster = new PlainDataCluster([secret('a', 's')], ['a'], webhookFills, { eventError: kubernetesError(403, 'events is forbidden') });
     const logs = captureLogs('info');
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: logs.logger, instance: 'unit' });
     assert.deepEqual([summary.refreshed, summary.eventsFailed, exitCodeOf(summary)], [1, 1, 0]);
@@ -148,7 +148,7 @@ describe('runRefresh', () => {
   });
 
   it('a failed listing ends the run with the reason and exit 1, having written nothing', async () => {
-    const cluster = new PlainDataCluster(fixtures, ['a'], webhookFills, { listError: new KubernetesError(403, 'list managed Secrets: secrets is forbidden') });
+    const cluster = new PlainDataCluster(fixtures, ['a'], webhookFills, { listError: kubernetesError(403, 'list managed Secrets: secrets is forbidden') });
     const logs = captureLogs('info');
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: logs.logger, instance: 'unit' });
     assert.equal(summary.error, 'list managed Secrets: secrets is forbidden');
