@@ -1,6 +1,7 @@
 // Runs `ecr-anywhere refresh` and `ecr-anywhere status`: client configuration (service account in a pod,
 // kubeconfig elsewhere), the adapter, the run, and the exit code the CronJob reports.
 import { hostname } from 'node:os';
+import { errorMessage } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kubernetes-client.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { systemClock } from '../common/time.js';
@@ -13,10 +14,6 @@ import { buildStatusReport, renderStatusJson, renderStatusTable, statusExitCode 
 function connect(config: ClusterScopeConfig): KubernetesRefresherCluster {
   const kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context });
   return new KubernetesRefresherCluster(kubeConfig, { pageSize: config.pageSize, requestTimeoutMs: config.requestTimeoutMs, retry: DEFAULT_RETRY_POLICY });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function flush(logger: Logger): Promise<void> {
