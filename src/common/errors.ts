@@ -25,7 +25,12 @@ export const ErrorCodes = {
   ECR_THROTTLED: { code: 'ECR_ANYWHERE_ECR_THROTTLED', status: 429 },
   ECR_TIMEOUT: { code: 'ECR_ANYWHERE_ECR_TIMEOUT', status: 504 },
   ECR_UNAVAILABLE: { code: 'ECR_ANYWHERE_ECR_UNAVAILABLE', status: 503 },
+  /** A flag or environment variable has a bad value (the CLI exits 2). */
   CONFIG: { code: 'ECR_ANYWHERE_CONFIG', status: 400 },
+  /** A run aimed at one namespace (REFRESH_NAMESPACE) that is not labeled enabled: nothing there would be refreshed. */
+  NAMESPACE_NOT_ENABLED: { code: 'ECR_ANYWHERE_NAMESPACE_NOT_ENABLED', status: 400 },
+  /** The refresher bumped a Secret, but what the API server stored is still stale: the webhook did not refill it. */
+  REFRESH_NOT_VERIFIED: { code: 'ECR_ANYWHERE_REFRESH_NOT_VERIFIED', status: 500 },
   /** No usable Kubernetes client configuration: no kubeconfig, no in-cluster account, an unknown context. */
   KUBERNETES_CONFIG: { code: 'ECR_ANYWHERE_KUBERNETES_CONFIG', status: 500 },
   /** The Kubernetes API server was not reached, or did not answer within the request's deadline. */
@@ -71,4 +76,10 @@ export function errorMessage(error: unknown): string {
 /** The stable code of a failure, when it has one. */
 export function errorCode(error: unknown): ErrorCode | undefined {
   return error instanceof EcrAnywhereError ? error.code : undefined;
+}
+
+/** The message with its code, as users see it on stderr and in refusals: `message [ECR_ANYWHERE_…]`. */
+export function describeError(error: unknown): string {
+  const code = errorCode(error);
+  return code === undefined ? errorMessage(error) : `${errorMessage(error)} [${code}]`;
 }

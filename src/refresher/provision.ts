@@ -2,7 +2,7 @@
 // name exists (created nearly empty; the webhook fills it in the same request) and that the named ServiceAccounts
 // list it in imagePullSecrets. Existing Secrets and existing imagePullSecrets entries are never replaced.
 // Plan (provision-plan.ts, pure) → execute (create, then link, each item reporting its own outcome) → summarise.
-import { errorMessage } from '../common/errors.js';
+import { errorCode, errorMessage } from '../common/errors.js';
 import { apiStatusOf } from '../common/kubernetes-client.js';
 import type { Logger } from '../common/logger.js';
 import { mapBounded } from '../common/pool.js';
@@ -99,7 +99,7 @@ async function createSecretIn(namespace: string, secretName: string, scope: Prov
       deps.logger.warn({ ...where, error: errorMessage(error) }, 'namespace deleted during the run: not provisioned');
       return 'gone';
     }
-    deps.logger.error({ ...where, error: errorMessage(error) }, 'could not create the managed Secret');
+    deps.logger.error({ ...where, error: errorMessage(error), code: errorCode(error) }, 'could not create the managed Secret');
     return 'failed';
   }
 }
@@ -116,7 +116,7 @@ async function linkServiceAccounts(
   try {
     accounts = serviceAccountsToLink(await deps.cluster.listServiceAccounts(accountName, scope.namespace), withSecret);
   } catch (error) {
-    deps.logger.error({ serviceAccount: accountName, error: errorMessage(error) }, 'could not list ServiceAccounts');
+    deps.logger.error({ serviceAccount: accountName, error: errorMessage(error), code: errorCode(error) }, 'could not list ServiceAccounts');
     return { results: undefined, notListed: 0 };
   }
   const results = await mapBounded(accounts, scope.concurrency, (account) => linkServiceAccount(account, secretName, scope.dryRun, deps));
@@ -136,7 +136,7 @@ async function linkServiceAccount(account: ServiceAccountInfo, secretName: strin
     return result;
   } catch (error) {
     if (namespaceGone(error)) return 'no-service-account';
-    deps.logger.error({ ...where, error: errorMessage(error) }, 'could not add the Secret to imagePullSecrets');
+    deps.logger.error({ ...where, error: errorMessage(error), code: errorCode(error) }, 'could not add the Secret to imagePullSecrets');
     return 'failed';
   }
 }

@@ -2,7 +2,7 @@
 // bounded concurrency, prove each refresh from the object the API server returns, record an Event per Secret),
 // summarise (the pure count and the one summary line). Every Secret is tried; one failure never stops the others,
 // and any failure makes the exit code non-zero.
-import { errorMessage } from '../common/errors.js';
+import { ErrorCodes, errorCode, errorMessage, type ErrorCode } from '../common/errors.js';
 import { apiStatusOf } from '../common/kubernetes-client.js';
 import type { Logger } from '../common/logger.js';
 import { ENABLED_NAMESPACE_SELECTOR } from '../common/names.js';
@@ -35,7 +35,7 @@ export interface RefreshDeps {
 
 export type SecretOutcome =
   | { readonly status: 'refreshed'; readonly expiresAt: string }
-  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'failed'; readonly error: string; readonly code: ErrorCode | undefined }
   | { readonly status: 'skipped'; readonly reason: string }
   | { readonly status: 'planned' };
 
@@ -54,8 +54,10 @@ export interface RefreshSummary {
   readonly dryRun: boolean;
   readonly durationMs: number;
   readonly apiCalls: ApiCallCounts;
-  /** Set when the run could not even list what to refresh. */
+  /** Set when the run could not even list what to refresh (or its one namespace is not enabled). */
   readonly error?: string;
+  /** The stable code of that failure, when it has one. */
+  readonly code?: ErrorCode;
 }
 
 /** 0 only when the run listed everything and every stale Secret (and provisioning step) succeeded. */
@@ -78,6 +80,7 @@ interface Scope {
 /** Why a run stops before planning: the summary's `error`, and what the log line says happened. */
 interface RunFailure {
   readonly error: string;
+  readonly code: ErrorCode | undefined;
   readonly what: string;
 }
 
@@ -86,7 +89,7 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   const elapsedMs = (): number => deps.clock().getTime() - started.getTime();
   const scope = await listScope(options, deps.cluster);
   if ('failure' in scope) {
-    const summary = emptySummary(options, elapsedMs(), deps.cluster.apiCalls(), scope.failure.error);
+    const summary = emptySummary(options, elapsedMs(), deps.cluster.apiCalls(), scope.failure);
     deps.logger.error(summary, `refresh run failed: ${scope.failure.what}`);
     return summary;
   }
@@ -115,7 +118,9 @@ async function listScope(options: RefreshOptions, cluster: RefresherCluster): Pr
     cluster.listEnabledNamespaces({ namespace: options.namespace, extraSelector: options.namespaceSelector }),
     cluster.listManagedSecrets(options.namespace),
   ]);
-  const notListed = (reason: unknown): { failure: RunFailure } => ({ failure: { error: errorMessage(reason), what: 'could not list the managed Secrets' } });
+  const notListed = (reason: unknown): { failure: RunFailure } => ({
+    failure: { error: errorMessage(reason), code: errorCode(reason), what: 'could not list the managed Secrets' },
+  });
   if (namespaces.status === 'rejected') return notListed(namespaces.reason);
   if (secrets.status === 'rejected') return notListed(secrets.reason);
   const failure = scopeProblem(options, namespaces.value);
@@ -126,7 +131,11 @@ async function listScope(options: RefreshOptions, cluster: RefresherCluster): Pr
 export function scopeProblem(options: Pick<RefreshOptions, 'namespace' | 'namespaceSelector'>, enabledNamespaces: ReadonlySet<string>): RunFailure | undefined {
   if (options.namespace === undefined || enabledNamespaces.has(options.namespace)) return undefined;
   const selector = `${ENABLED_NAMESPACE_SELECTOR}${options.namespaceSelector ? ` and ${options.namespaceSelector}` : ''}`;
-  return { error: `namespace ${options.namespace} is not labeled ${selector} (or does not exist): nothing there is refreshed`, what: 'the namespace is not enabled' };
+  return {
+    error: `namespace ${options.namespace} is not labeled ${selector} (or does not exist): nothing there is refreshed`,
+    code: ErrorCodes.NAMESPACE_NOT_ENABLED.code,
+    what: 'the namespace is not enabled',
+  };
 }
 
 function eventRecorder(deps: RefreshDeps): EventRecorder {
@@ -137,7 +146,10 @@ function eventRecorder(deps: RefreshDeps): EventRecorder {
         await deps.cluster.recordEvent(secretEvent(secret, spec, deps.clock(), deps.instance));
       } catch (error) {
         failed += 1;
-        deps.logger.warn({ namespace: secret.namespace, secret: secret.name, eventReason: spec.reason, error: errorMessage(error) }, 'could not record the Event');
+        deps.logger.warn(
+          { namespace: secret.namespace, secret: secret.name, eventReason: spec.reason, error: errorMessage(error), code: errorCode(error) },
+          'could not record the Event',
+        );
       }
     },
     failed: () => failed,
@@ -165,9 +177,13 @@ async function bumpAndVerify(secret: ManagedSecretInfo, thresholdMs: number, dep
   try {
     const stored = await deps.cluster.markForUpdate(secret, deps.clock());
     const verdict = verifyRefreshed(stored, deps.clock(), thresholdMs);
-    return verdict.ok ? { status: 'refreshed', expiresAt: verdict.expiresAt } : { status: 'failed', error: verdict.error };
+    return verdict.ok
+      ? { status: 'refreshed', expiresAt: verdict.expiresAt }
+      : { status: 'failed', error: verdict.error, code: ErrorCodes.REFRESH_NOT_VERIFIED.code };
   } catch (error) {
-    return apiStatusOf(error) === 404 ? { status: 'skipped', reason: 'the Secret was deleted during the run' } : { status: 'failed', error: errorMessage(error) };
+    return apiStatusOf(error) === 404
+      ? { status: 'skipped', reason: 'the Secret was deleted during the run' }
+      : { status: 'failed', error: errorMessage(error), code: errorCode(error) };
   }
 }
 
@@ -181,7 +197,7 @@ async function reportOutcome(item: RefreshItem, why: string, outcome: SecretOutc
       await events.record(secret, { type: 'Normal', reason: EVENT_REASONS.refreshed, message: `ECR credentials refreshed (${why}); they now expire at ${outcome.expiresAt}` });
       break;
     case 'failed':
-      logger.error({ ...where, error: outcome.error }, 'refresh failed');
+      logger.error({ ...where, error: outcome.error, code: outcome.code }, 'refresh failed');
       await events.record(secret, { type: 'Warning', reason: EVENT_REASONS.failed, message: `Refresh failed (${why}): ${outcome.error}` });
       break;
     case 'skipped':
@@ -221,7 +237,7 @@ function summaryLogger(logger: Logger): Logger {
   return logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
 }
 
-function emptySummary(options: RefreshOptions, durationMs: number, apiCalls: ApiCallCounts, error: string): RefreshSummary {
+function emptySummary(options: RefreshOptions, durationMs: number, apiCalls: ApiCallCounts, failure: RunFailure): RefreshSummary {
   return {
     found: 0,
     stale: 0,
@@ -235,6 +251,7 @@ function emptySummary(options: RefreshOptions, durationMs: number, apiCalls: Api
     dryRun: options.dryRun,
     durationMs,
     apiCalls,
-    error,
+    error: failure.error,
+    ...(failure.code === undefined ? {} : { code: failure.code }),
   };
 }

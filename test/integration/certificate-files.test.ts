@@ -98,6 +98,9 @@ describe('CertificateFiles', () => {
   it('refuses to start from a broken pair, naming both files', async () => {
     await writeFile(certFile(), 'not a certificate');
     const files = new CertificateFiles({ certFile: certFile(), keyFile: keyFile(), pollMs: POLL_MS, logger: captureLogs().logger, onChange: () => undefined });
-    await assert.rejects(files.load(), (error: Error) => error.message.includes(certFile()) && error.message.includes(keyFile()));
+    await assert.rejects(
+      files.load(),
+      (error: Error & { code?: string }) => error.code === 'ECR_ANYWHERE_TLS_CERTIFICATE_FILES' && error.message.includes(certFile()) && error.message.includes(keyFile()),
+    );
   });
 });
