@@ -60,7 +60,7 @@ export async function provision(config: ProvisioningConfig, scope: ProvisionScop
   const missing = namespacesMissingSecret(scope.enabledNamespaces, scope.managed, config.secretName);
   const created = await mapBounded(missing, scope.concurrency, (namespace) => createSecretIn(namespace, config.secretName, scope, deps));
   // ServiceAccounts only point at a Secret that is (now) there and ours.
-  const withSecret = namespacesWithSecret(scope.managed, config.secretName, missing, created);
+  const withSecret = namespacesWithSecret(scope.enabledNamespaces, scope.managed, config.secretName, missing, created);
   const rounds: LinkRound[] = [];
   for (const accountName of config.serviceAccounts) rounds.push(await linkServiceAccounts(accountName, config.secretName, withSecret, scope, deps));
 
