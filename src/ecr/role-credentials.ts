@@ -2,7 +2,7 @@
 // provider chain), one session per (role, external id, session name), held until shortly before they expire and
 // fetched single-flight. STS is reached through the SDK's standard endpoint settings (AWS_ENDPOINT_URL_STS).
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Clock } from '../common/time.js';
 
@@ -59,7 +59,7 @@ export class RoleCredentials {
     const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / 2));
     this.client = new STSClient({
       region: options.region,
-      credentials: options.sourceCredentials ?? fromNodeProviderChain(),
+      credentials: options.sourceCredentials ?? defaultProvider(),
       maxAttempts: 2,
       requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
     });
