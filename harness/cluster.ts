@@ -2,7 +2,7 @@
 // scripts/cluster-up.sh, and offers the few fixtures tests need — labeled namespaces, Secrets, users without rights,
 // and a MutatingWebhookConfiguration pointing at a webhook process on this host.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,11 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
-import forge from 'node-forge';
 import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../src/common/names.js';
 import { createApiConfiguration } from '../src/common/kubernetes-client.js';
 import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
+import { issueClientCertificate } from './client-certificates.js';
 import { only, renderChart } from './helm.js';
 import type { EcrStandIn } from './ecr-stand-in.js';
 import { REPO_ROOT } from './tools.js';
@@ -238,27 +238,11 @@ export async function registerWebhook(
 
 /** Writes a kubeconfig for the harness cluster authenticating as `user` with a client certificate from the cluster CA. */
 export async function kubeconfigForUser(cluster: TestCluster, user: string, groups: readonly string[] = []): Promise<string> {
-  const caCert = forge.pki.certificateFromPem(await readFile(cluster.info.caFile, 'utf8'));
-  const caKey = forge.pki.privateKeyFromPem(await readFile(cluster.info.caKeyFile, 'utf8'));
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: user }, ...groups.map((group) => ({ name: 'organizationName', value: group }))]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return writeKubeconfig(cluster.info.server, await readFile(cluster.info.caFile, 'utf8'), user, {
-    'client-certificate-data': Buffer.from(forge.pki.certificateToPem(cert)).toString('base64'),
-    'client-key-data': Buffer.from(keyPem).toString('base64'),
+  const caPem = await readFile(cluster.info.caFile, 'utf8');
+  const client = issueClientCertificate({ certPem: caPem, keyPem: await readFile(cluster.info.caKeyFile, 'utf8') }, { commonName: user, groups });
+  return writeKubeconfig(cluster.info.server, caPem, user, {
+    'client-certificate-data': Buffer.from(client.certPem).toString('base64'),
+    'client-key-data': Buffer.from(client.keyPem).toString('base64'),
   });
 }
 

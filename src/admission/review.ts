@@ -2,6 +2,7 @@
 // before any logic sees a review.
 import type { Base64Text } from './base64.js';
 import { jsonString } from './json-text.js';
+import { requestShapeProblem } from './review-shape.js';
 
 export interface ObjectMeta {
   name?: string;
@@ -91,8 +92,7 @@ export function validateAdmissionReview(body: unknown): { review: AdmissionRevie
   const request = body.request;
   if (!isObject(request)) return { problem: 'the review has no request' };
   if (typeof request.uid !== 'string' || request.uid === '') return { problem: 'request.uid is missing' };
-  if (request.object !== undefined && request.object !== null && !isObject(request.object)) {
-    return { problem: 'request.object is not an object' };
-  }
+  const shape = requestShapeProblem(request);
+  if (shape !== undefined) return { problem: shape };
   return { review: body as unknown as AdmissionReview };
 }

@@ -4,6 +4,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { PeerCertificate } from 'node:tls';
+import { configError } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -49,7 +50,7 @@ export interface ClientCaFileOptions {
   readonly onChange: (bundle: string) => void;
 }
 
-/** CLIENT_CA_FILE now: loaded once at start (a bad file stops the start), then polled; a bad new file is ignored. */
+/** CLIENT_CA_FILE now: loaded once at start (a bad file is a configuration error), then polled; a bad new file is ignored. */
 export class ClientCaFile {
   private timer: NodeJS.Timeout | undefined;
   private current = '';
@@ -62,10 +63,10 @@ export class ClientCaFile {
     try {
       text = await readFile(this.options.file, 'utf8');
     } catch (error) {
-      throw new Error(`cannot read CLIENT_CA_FILE=${this.options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw configError(`cannot read CLIENT_CA_FILE=${this.options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const parsed = parseClientCaBundle(text);
-    if ('problem' in parsed) throw new Error(`CLIENT_CA_FILE=${this.options.file} ${parsed.problem}`);
+    if ('problem' in parsed) throw configError(`CLIENT_CA_FILE=${this.options.file} ${parsed.problem}`);
     this.current = digest(text);
     return parsed.bundle;
   }
