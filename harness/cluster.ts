@@ -37,6 +37,11 @@ export interface ClusterInfo {
   readonly caKeyFile: string;
   readonly serviceCIDR: string;
   readonly controllerManager: boolean;
+  /** CA of the client certificate the API server presents to every webhook (its AdmissionConfiguration). */
+  readonly webhookClientCaFile: string;
+  readonly webhookClientCaKeyFile: string;
+  /** Subject CN of that certificate. */
+  readonly webhookClientName: string;
 }
 
 export interface TestCluster {
@@ -285,20 +290,36 @@ async function writeKubeconfig(server: string, caPem: string, user: string, cred
   return file;
 }
 
+/** The webhook settings that admit only the harness API server (the client certificate cluster-up.sh makes). */
+export function clientAuthEnv(info: ClusterInfo): Record<string, string> {
+  if (!info.webhookClientCaFile) throw new Error('.cluster/cluster.json names no webhookClientCaFile: restart the cluster (npm run cluster:down) so cluster-up.sh makes one');
+  return { CLIENT_CA_FILE: info.webhookClientCaFile, CLIENT_ALLOWED_NAMES: info.webhookClientName };
+}
+
 export interface ClusterWebhook {
   readonly process: WebhookProcess;
+  /** PEM of the CA that signed the webhook's serving certificate (for clients other than the API server). */
+  readonly caPem: string;
   /** Removes the registration and stops the process. */
   stop(): Promise<void>;
 }
 
 /**
- * The real `ecr-anywhere webhook` as a host process (TLS with a fresh CA, the real AWS SDK reaching `standIn`),
- * registered with the harness API server for namespaces carrying `namespaceLabels` besides the enabled label.
- * `probeNamespace` must be such a namespace: registration waits until the API server really calls the webhook.
+ * The real `ecr-anywhere webhook` as a host process (TLS with a fresh CA, the real AWS SDK reaching `standIn`; by
+ * default answering only the API server's client certificate), registered with the harness API server for namespaces
+ * carrying `namespaceLabels` besides the enabled label. `probeNamespace` must be such a namespace: registration
+ * waits until the API server really calls the webhook.
  */
 export async function startClusterWebhook(
   cluster: TestCluster,
-  options: { readonly standIn: EcrStandIn; readonly probeNamespace: string; readonly namespaceLabels?: Record<string, string>; readonly env?: Record<string, string> },
+  options: {
+    readonly standIn: EcrStandIn;
+    readonly probeNamespace: string;
+    readonly namespaceLabels?: Record<string, string>;
+    readonly env?: Record<string, string>;
+    /** Require the API server's client certificate (CLIENT_CA_FILE, CLIENT_ALLOWED_NAMES); default true. */
+    readonly clientAuth?: boolean;
+  },
 ): Promise<ClusterWebhook> {
   const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 2 });
   const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-webhook-tls-'));
@@ -309,6 +330,7 @@ export async function startClusterWebhook(
     CERT_FILE: join(dir, 'tls.crt'),
     KEY_FILE: join(dir, 'tls.key'),
     LOG_LEVEL: 'info',
+    ...(options.clientAuth === false ? {} : clientAuthEnv(cluster.info)),
     ...options.env,
   });
   let unregister: () => Promise<void>;
@@ -326,6 +348,7 @@ export async function startClusterWebhook(
   }
   return {
     process,
+    caPem: serving.caPem,
     stop: async () => {
       await unregister();
       // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for Fastify's 72 s
