@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { PeerCertificate } from 'node:tls';
 import { configError } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
+import { ContentPoller } from './content-poller.js';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -52,64 +53,45 @@ export interface ClientCaFileOptions {
 
 /** CLIENT_CA_FILE now: loaded once at start (a bad file is a configuration error), then polled; a bad new file is ignored. */
 export class ClientCaFile {
-  private timer: NodeJS.Timeout | undefined;
-  private current = '';
-  private warned = false;
+  private readonly poller: ContentPoller<string, { readonly bundle: string; readonly count: number }>;
 
-  constructor(private readonly options: ClientCaFileOptions) {}
+  constructor(private readonly options: ClientCaFileOptions) {
+    this.poller = new ContentPoller({
+      pollMs: options.pollMs,
+      read: async () => {
+        try {
+          return await readFile(options.file, 'utf8');
+        } catch (error) {
+          throw new Error(`unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      },
+      fingerprint: (text) => createHash('sha256').update(text).digest('hex'),
+      use: (text) => {
+        const parsed = parseClientCaBundle(text);
+        if ('problem' in parsed) throw new Error(parsed.problem);
+        return parsed;
+      },
+      onChange: (parsed) => {
+        options.onChange(parsed.bundle);
+        options.logger.info({ clientCaFile: options.file, certificates: parsed.count }, 'reloaded the client CA bundle');
+      },
+      onUnusable: (reason) => options.logger.warn({ clientCaFile: options.file, reason }, 'client CA file unusable; still verifying clients against the loaded bundle'),
+    });
+  }
 
   async load(): Promise<string> {
-    let text: string;
     try {
-      text = await readFile(this.options.file, 'utf8');
+      return (await this.poller.first()).bundle;
     } catch (error) {
-      throw configError(`cannot read CLIENT_CA_FILE=${this.options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw configError(`CLIENT_CA_FILE=${this.options.file} ${(error as Error).message}`);
     }
-    const parsed = parseClientCaBundle(text);
-    if ('problem' in parsed) throw configError(`CLIENT_CA_FILE=${this.options.file} ${parsed.problem}`);
-    this.current = digest(text);
-    return parsed.bundle;
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.poller.stop();
   }
-
-  private async poll(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.options.file, 'utf8');
-    } catch (error) {
-      this.warnOnce(`unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      return;
-    }
-    const print = digest(text);
-    if (print === this.current) {
-      this.warned = false;
-      return;
-    }
-    const parsed = parseClientCaBundle(text);
-    if ('problem' in parsed) {
-      this.warnOnce(parsed.problem);
-      return;
-    }
-    this.warned = false;
-    this.current = print;
-    this.options.onChange(parsed.bundle);
-    this.options.logger.info({ clientCaFile: this.options.file, certificates: parsed.count }, 'reloaded the client CA bundle');
-  }
-
-  private warnOnce(reason: string): void {
-    if (!this.warned) this.options.logger.warn({ clientCaFile: this.options.file, reason }, 'client CA file unusable; still verifying clients against the loaded bundle');
-    this.warned = true;
-  }
-}
-
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

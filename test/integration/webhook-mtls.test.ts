@@ -183,7 +183,7 @@ describe('webhook process TLS floor and the warning without client authenticatio
     try {
       const leaf = createSelfSignedServing({ hosts: ['localhost'], now: new Date(), validityDays: 1 });
       await writeFile(join(dir, 'leaf.crt'), leaf.certPem);
-      await assert.rejects(startWebhookProcess({ ...standInAwsEnv(standIn.url), CLIENT_CA_FILE: join(dir, 'missing.crt') }), /exited with 2[\s\S]*cannot read CLIENT_CA_FILE/);
+      await assert.rejects(startWebhookProcess({ ...standInAwsEnv(standIn.url), CLIENT_CA_FILE: join(dir, 'missing.crt') }), /exited with 2[\s\S]*CLIENT_CA_FILE=\S+ unreadable \(ENOENT\)/);
       await assert.rejects(startWebhookProcess({ ...standInAwsEnv(standIn.url), CLIENT_CA_FILE: join(dir, 'leaf.crt') }), /exited with 2[\s\S]*is not a CA certificate/);
     } finally {
       await rm(dir, { recursive: true, force: true });
