@@ -1,10 +1,7 @@
 // The types of the review fields the plan and the credential patch read, checked before any logic runs. The API
 // server always sends them well-typed; anything else is a made-up review and gets a clear 400, not a TypeError
 // deep in the handler (found by the fuzz suite: `object.data` as a string ended as an internal error).
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isJsonObject as isPlainObject } from './review.js';
 
 function optionalString(value: unknown, path: string): string | undefined {
   return value === undefined || typeof value === 'string' ? undefined : `${path} must be a string`;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
-import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { createNamespace, createSecret, deleteNamespaces, enabledNamespaceLabels, ensureCluster, startClusterWebhook, uniqueName, type ClusterWebhook, type TestCluster } from '../../harness/cluster.js';
 import { issueClientCertificate, testClientCa } from '../../harness/client-certificates.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';

@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
-import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { composeWebhook, type WebhookParts } from '../../src/webhook/compose.js';
 import { useStandInAwsEnv } from '../../harness/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';

@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { createSelfSignedServing, type PemPair, type ServingCertificate } from '../../src/tls/certificates.js';
 import { standInAwsEnv } from '../../harness/aws-env.js';
 import { issueClientCertificate, testClientCa } from '../../harness/client-certificates.js';

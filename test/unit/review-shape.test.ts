@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateAdmissionReview } from '../../src/admission/review.js';
+import { validateAdmissionReview } from '../../src/http/review-envelope.js';
 import { managedSecret, secretReview } from '../../harness/reviews.js';
 
 function problemOf(change: (request: Record<string, unknown>) => void): string | undefined {
