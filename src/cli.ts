@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The single entry point: `ecr-anywhere webhook | refresh | status`.
-import { EcrAnywhereError } from './common/errors.js';
+import { EcrAnywhereError, ErrorCodes, describeError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
 
@@ -67,9 +67,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const isConfig = error instanceof EcrAnywhereError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ecr-anywhere: ${message}\n`);
+    const isConfig =
+      (error instanceof EcrAnywhereError && error.code === ErrorCodes.CONFIG.code) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`ecr-anywhere: ${describeError(error)}\n`);
     process.exitCode = isConfig ? 2 : 1;
   },
 );

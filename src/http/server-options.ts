@@ -1,12 +1,10 @@
 // How the TLS admission server holds up against slow or unauthenticated clients: Node's timeouts (handshake,
 // headers, whole request, idle keep-alive, inactive socket), the TLS floor, and mutual TLS — the client CA in the
-// same secure context as the serving pair, and a check of the client certificate's names that ends the socket
-// before a single byte of HTTP is read.
+// same secure context as the serving pair, and a check of the client certificate (its names, judged by the caller)
+// that ends the socket before a single byte of HTTP is read.
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
-import type { SecureContextOptions, TLSSocket } from 'node:tls';
+import type { PeerCertificate, SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from '../common/logger.js';
-import type { PemPair } from '../tls/certificates.js';
-import { carriesAllowedName } from '../tls/client-auth.js';
 
 /** Bounds on how long a client may hold a socket. The API server sends a whole review within milliseconds. */
 export const SERVER_LIMITS = {
@@ -27,7 +25,7 @@ export const SERVER_LIMITS = {
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
 
 export interface TlsServing {
-  readonly pair: PemPair;
+  readonly pair: { readonly certPem: string; readonly keyPem: string };
   /** PEM bundle a client certificate must chain to; undefined = no client authentication. */
   readonly clientCa: string | undefined;
   readonly minVersion: TlsMinVersion;
@@ -60,17 +58,21 @@ export function tlsServerOptions(serving: TlsServing): HttpsServerOptions {
 
 /**
  * Sets the limits Fastify overwrites after creating the server (its own defaults: no request timeout, 72 s
- * keep-alive), and, with allowed names, ends any verified connection whose certificate carries none of them.
+ * keep-alive), and, with `acceptPeer`, ends any verified connection whose certificate it does not accept.
  */
-export function hardenServer(server: HttpsServer, options: { readonly allowedNames: readonly string[]; readonly logger: Logger }): void {
+export function hardenServer(
+  server: HttpsServer,
+  options: { readonly acceptPeer?: (peer: PeerCertificate) => boolean; readonly logger: Logger },
+): void {
   server.requestTimeout = SERVER_LIMITS.requestTimeoutMs;
   server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeoutMs;
   server.setTimeout(SERVER_LIMITS.socketTimeoutMs);
-  if (options.allowedNames.length === 0) return;
+  const { acceptPeer } = options;
+  if (acceptPeer === undefined) return;
   // Registered after the HTTP layer's own listener, but in the same turn: the socket is gone before it is read.
   server.on('secureConnection', (socket: TLSSocket) => {
-    if (carriesAllowedName(socket.getPeerCertificate(), options.allowedNames)) return;
+    if (acceptPeer(socket.getPeerCertificate())) return;
     options.logger.warn({ remoteAddress: socket.remoteAddress }, 'closed a TLS connection: the client certificate carries none of CLIENT_ALLOWED_NAMES');
     socket.destroy();
   });

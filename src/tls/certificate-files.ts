@@ -1,12 +1,12 @@
 // Serves whatever certificate is in CERT_FILE/KEY_FILE now, polled (content-poller.ts): a half-written or
 // mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { EcrAnywhereError, ErrorCodes, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PemPair } from './certificates.js';
-import { keyMatches, parseCertificate } from './certificate-inspection.js';
-import { ContentPoller } from './content-poller.js';
+import { fingerprint, keyMatches, parseCertificate } from './certificate-inspection.js';
+import { ContentPoller, type PollResult } from './content-poller.js';
 
 export interface CertificateFilesOptions {
   readonly certFile: string;
@@ -38,10 +38,6 @@ export async function readPemPair(certFile: string, keyFile: string): Promise<Pe
   return pair;
 }
 
-function fingerprint(pair: PemPair): string {
-  return createHash('sha256').update(pair.certPem).update('\0').update(pair.keyPem).digest('hex');
-}
-
 export class CertificateFiles {
   private readonly poller: ContentPoller<PemPair, PemPair>;
 
@@ -68,8 +64,9 @@ export class CertificateFiles {
     try {
       return await this.poller.first();
     } catch (error) {
-      throw new Error(
-        `cannot load the TLS certificate from CERT_FILE=${this.options.certFile} and KEY_FILE=${this.options.keyFile}: ${(error as Error).message}`,
+      throw new EcrAnywhereError(
+        ErrorCodes.TLS_CERTIFICATE_FILES,
+        `cannot load the TLS certificate from CERT_FILE=${this.options.certFile} and KEY_FILE=${this.options.keyFile}: ${errorMessage(error)}`,
       );
     }
   }
@@ -80,5 +77,13 @@ export class CertificateFiles {
 
   stop(): void {
     this.poller.stop();
+  }
+
+  /**
+   * One poll (start() runs it every pollMs): hands over a changed, valid pair; keeps serving the loaded one when the
+   * files are unchanged or broken, warning once per broken spell.
+   */
+  check(): Promise<PollResult> {
+    return this.poller.check();
   }
 }

@@ -2,6 +2,7 @@
 // ConfigMap by renaming a symlinked directory, which file watchers miss; reading every few seconds catches every
 // swap. Unchanged content (same fingerprint) is not judged again; unusable content (half-written, mismatched) is
 // reported once and ignored until it becomes usable, so a swap never breaks what is being served.
+import { errorMessage } from '../common/errors.js';
 
 export interface ContentPollerOptions<Raw, Usable> {
   readonly pollMs: number;
@@ -14,6 +15,8 @@ export interface ContentPollerOptions<Raw, Usable> {
   /** Called once per run of unreadable or unusable polls. */
   readonly onUnusable: (reason: string) => void;
 }
+
+export type PollResult = 'unchanged' | 'invalid' | 'reloaded';
 
 export class ContentPoller<Raw, Usable> {
   private timer: NodeJS.Timeout | undefined;
@@ -31,7 +34,7 @@ export class ContentPoller<Raw, Usable> {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer = setInterval(() => void this.check(), this.options.pollMs);
     this.timer.unref();
   }
 
@@ -39,7 +42,8 @@ export class ContentPoller<Raw, Usable> {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async poll(): Promise<void> {
+  /** One poll: start() runs it every pollMs. */
+  async check(): Promise<PollResult> {
     let value: Usable;
     let print: string;
     try {
@@ -47,16 +51,17 @@ export class ContentPoller<Raw, Usable> {
       print = this.options.fingerprint(raw);
       if (print === this.current) {
         this.warned = false;
-        return;
+        return 'unchanged';
       }
       value = this.options.use(raw);
     } catch (error) {
-      if (!this.warned) this.options.onUnusable((error as Error).message);
+      if (!this.warned) this.options.onUnusable(errorMessage(error));
       this.warned = true;
-      return;
+      return 'invalid';
     }
     this.warned = false;
     this.current = print;
     this.options.onChange(value);
+    return 'reloaded';
   }
 }

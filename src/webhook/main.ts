@@ -8,7 +8,7 @@ import { systemClock } from '../common/time.js';
 import { buildOpsApp } from '../http/ops-app.js';
 import type { PemPair } from '../tls/certificates.js';
 import { chooseTlsSource } from '../tls/tls-source.js';
-import { ClientCaFile } from '../tls/client-auth.js';
+import { carriesAllowedName, ClientCaFile } from '../tls/client-auth.js';
 import { hardenServer, secureContextOptions, tlsServerOptions, type TlsServing } from '../http/server-options.js';
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
@@ -68,7 +68,8 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     tls: tlsServerOptions((listening.serving = { pair, clientCa, minVersion: config.tlsMinVersion })),
   });
   listening.server = app.server as unknown as HttpsServer;
-  hardenServer(listening.server, { allowedNames: config.clientAllowedNames, logger });
+  const allowedNames = config.clientAllowedNames;
+  hardenServer(listening.server, { logger, ...(allowedNames.length > 0 ? { acceptPeer: (peer) => carriesAllowedName(peer, allowedNames) } : {}) });
   await app.listen({ port: config.port, host: config.host });
   tls.start();
   clientCaFile?.start();
