@@ -342,8 +342,8 @@ export async function startClusterWebhook(
     caPem: serving.caPem,
     stop: async () => {
       await unregister();
-      // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for Fastify's 72 s
-      // keep-alive timeout; a test waits at most 10 s, then kills the process.
+      // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for the 30 s keep-alive
+      // timeout (SERVER_LIMITS); a test waits at most 10 s, then kills the process.
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
       if ((await Promise.race([process.stop(), timer])) === 'timeout') {
         process.child.kill('SIGKILL');
