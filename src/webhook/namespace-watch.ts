@@ -9,7 +9,7 @@ import { namespaceStanding, type NamespaceStanding, type TenancyDefaults } from 
 
 const NAMESPACES_PATH = '/api/v1/namespaces';
 const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
+const RETRY_MAX_MS = 5_000;
 
 export interface NamespaceWatch {
   /** The namespace's standing; `unknown` for a name the watch has not seen (or before the first list). */

@@ -115,13 +115,16 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
     assert.deepEqual(await liveTlsData(), {}, 'the TLS Secret starts empty');
   });
 
-  it("lets the webhook's ServiceAccount get/update its own TLS Secret and get/patch its own webhook configuration, nothing else", async () => {
+  it("lets the webhook's ServiceAccount get/update its own TLS Secret, get/patch its own webhook configuration and list/watch namespaces, nothing else", async () => {
     const { names, namespace } = shared;
     const account = names.webhookAccount;
     assert.ok(await canI(account, 'get', `secret/${names.tlsSecret}`, '-n', namespace));
     assert.ok(await canI(account, 'update', `secret/${names.tlsSecret}`, '-n', namespace));
     assert.ok(await canI(account, 'get', `mutatingwebhookconfigurations/${names.configuration}`));
     assert.ok(await canI(account, 'patch', `mutatingwebhookconfigurations/${names.configuration}`));
+    // The namespace watch (tenancy): metadata-only list and watch of Namespaces, nothing more on them.
+    assert.ok(await canI(account, 'list', 'namespaces'));
+    assert.ok(await canI(account, 'watch', 'namespaces'));
     for (const denied of [
       ['list', 'secrets', '-n', namespace],
       ['watch', 'secrets', '-n', namespace],
@@ -132,7 +135,8 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
       ['patch', 'mutatingwebhookconfigurations/another-webhook'],
       ['delete', `mutatingwebhookconfigurations/${names.configuration}`],
       ['list', 'mutatingwebhookconfigurations'],
-      ['list', 'namespaces'],
+      ['get', 'namespace/default'],
+      ['patch', 'namespace/default'],
     ]) {
       assert.equal(await canI(account, ...denied), false, `the webhook may ${denied.join(' ')}`);
     }

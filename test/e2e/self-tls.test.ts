@@ -405,12 +405,16 @@ describe('TLS_MODE=self without the permissions or objects it needs', { timeout:
     await expect(new RegExp(`cannot get MutatingWebhookConfiguration ${fixture.configurationName}: .*forbidden.*ClusterRole allowing \\\\"get\\\\" on admissionregistration.k8s.io mutatingwebhookconfigurations with resourceNames \\[\\\\"${fixture.configurationName}\\\\"\\]`));
     assert.equal((await getText(webhook.opsPort, '/readyz')).status, 503, 'a certificate the API server does not trust is not ready');
 
-    // Exactly the chart's permissions: get/update of the Secret, get/patch of the webhook configuration.
+    // Exactly the chart's permissions: get/update of the Secret, get/patch of the webhook configuration, and
+    // list/watch of namespaces (the namespace watch, on by default: not ready until it has synced).
     cleanups.push(() => cluster.rbac.deleteClusterRoleBinding({ name: user }), () => cluster.rbac.deleteClusterRole({ name: user }));
     await cluster.rbac.createClusterRole({
       body: {
         metadata: { name: user },
-        rules: [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [fixture.configurationName], verbs: ['get', 'patch'] }],
+        rules: [
+          { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [fixture.configurationName], verbs: ['get', 'patch'] },
+          { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+        ],
       },
     });
     await cluster.rbac.createClusterRoleBinding({
@@ -421,7 +425,8 @@ describe('TLS_MODE=self without the permissions or objects it needs', { timeout:
       },
     });
     await expect(/is serving POST \/sync/);
-    assert.equal((await getText(webhook.opsPort, '/readyz')).status, 200);
+    // Ready once the namespace watch's next retry (at most 5 s apart) has synced too.
+    await waitFor(async () => ((await getText(webhook.opsPort, '/readyz')).status === 200 ? true : undefined), 15_000, () => webhook.output());
     assert.equal(normalizeBundle(await publishedBundle(cluster, fixture)), normalizeBundle((await readTlsSecret(cluster, fixture)).caCert ?? ''));
     assert.ok(!webhook.output().includes('PRIVATE KEY'));
   });
