@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The single entry point: `ecr-anywhere webhook | refresh | status`.
+// The single entry point: `ecr-anywhere webhook | refresh | status | mirror`.
 import { EcrAnywhereError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
+import { MIRROR_USAGE, parseCleanupConfig, parseMirrorConfig } from './mirror/config.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -10,6 +11,7 @@ Commands:
   webhook   serve the mutating admission webhook (POST /sync over TLS)
   refresh   refresh the managed Secrets whose ECR credentials are stale (the CronJob)
   status    show managed Secrets, their registries and time to expiry
+  mirror    copy Helm charts and every image they use into ECR (mirror cleanup: list or delete them)
 
 Run 'ecr-anywhere <command> --help' for the options of a command.`;
 
@@ -40,6 +42,19 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
       const config = parseStatusConfig(argv, process.env);
       const { runStatusCommand } = await import('./refresher/main.js');
       return runStatusCommand(config);
+    },
+  },
+  mirror: {
+    usage: MIRROR_USAGE,
+    run: async (argv) => {
+      if (argv[0] === 'cleanup') {
+        const config = parseCleanupConfig(argv.slice(1), process.env);
+        const { runCleanupCommand } = await import('./mirror/main.js');
+        return runCleanupCommand(config);
+      }
+      const config = parseMirrorConfig(argv, process.env);
+      const { runMirrorCommand } = await import('./mirror/main.js');
+      return runMirrorCommand(config);
     },
   },
 };

@@ -51,14 +51,14 @@ const VERB_OF: Record<EcrOutcome, string> = {
 };
 
 /** Maps any SDK failure to our error type; the SDK's own message is kept (it names no secret), but shortened. */
-export function toEcrError(error: unknown, region: string, timeoutMs: number): EcrAnywhereError {
+export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken'): EcrAnywhereError {
   const outcome = classify(error);
   const name = error instanceof Error ? error.name : 'Error';
   const detail =
     outcome === 'timeout'
       ? `no answer within ${timeoutMs} ms`
       : `${name}: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`;
-  return new EcrAnywhereError(SPEC_OF[outcome], `ECR GetAuthorizationToken in region ${region} ${VERB_OF[outcome]} (${detail})`);
+  return new EcrAnywhereError(SPEC_OF[outcome], `ECR ${operation} in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 
 function decodePassword(authorizationToken: string): string {
@@ -67,13 +67,13 @@ function decodePassword(authorizationToken: string): string {
   return colon === -1 ? '' : decoded.slice(colon + 1);
 }
 
-export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
+/** ECR clients per region sharing one credential provider, with the per-attempt timeouts of `options`. */
+export function ecrClients(options: Pick<EcrAdapterOptions, 'timeoutMs' | 'maxAttempts'>): (region: string) => ECRClient {
   // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
   const credentials = fromNodeProviderChain();
   const clients = new Map<string, ECRClient>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
-
-  const clientFor = (region: string): ECRClient => {
+  return (region: string): ECRClient => {
     let client = clients.get(region);
     if (!client) {
       client = new ECRClient({
@@ -86,6 +86,10 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
     }
     return client;
   };
+}
+
+export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
+  const clientFor = ecrClients(options);
 
   return async (region: string): Promise<EcrToken> => {
     try {
