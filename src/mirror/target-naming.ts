@@ -17,7 +17,8 @@ export function ecrRepositoryNameProblem(name: string): string | undefined {
 export function prefixProblem(prefix: string): string | undefined {
   if (prefix === '') return 'the prefix is empty';
   if (prefix.endsWith('/') || prefix.startsWith('/')) return 'give the prefix without a leading or trailing "/"';
-  const problem = ecrRepositoryNameProblem(prefix);
+  // A prefix may be a single character: only the whole name (prefix/path) has ECR's minimum length.
+  const problem = ecrRepositoryNameProblem(`${prefix}/x`);
   return problem === undefined ? undefined : `the prefix "${prefix}" is not usable: ${problem}`;
 }
 
