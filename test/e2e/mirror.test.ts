@@ -9,7 +9,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../../harness/cli-process.js';
-import { mustRun, parseObjects } from '../../harness/helm.js';
+import { CLI_PATH } from '../../harness/webhook-process.js';
+import { mustRun, parseObjects, runTool } from '../../harness/helm.js';
 import {
   buildMultiPlatformImage,
   helmEnv,
@@ -246,6 +247,19 @@ credentials:
     assert.equal(summary.bytesMoved, 0);
     assert.equal(summary.manifestsPushed, 0);
     assert.equal((await readJson<ImageResult[]>(join(out, 'updated_images.json'))).length, 5, 'the outputs are written again in full');
+  });
+
+  it('on a terminal, shows charts, images and bytes as it goes', async () => {
+    const ttyOut = join(stand.dir, 'tty-out');
+    const command = [process.execPath, CLI_PATH, 'mirror', '-f', mirrorFile, '--prefix', 'tty', '--output', ttyOut].map((part) => `'${part}'`).join(' ');
+    // script(1) gives the CLI a pseudo-terminal, as a user's shell would.
+    const result = await runTool('script', ['-qefc', command, '/dev/null'], { env: { ...stand.env(), TERM: 'xterm' }, timeoutMs: 240_000 });
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /\r\x1b\[2Kcharts 2\/2 {2}images 5\/5 {2}[\d.]+ KiB moved/);
+    assert.match(result.stdout, /image 127\.0\.0\.1:\d+\/extra\/tool:5 → 127\.0\.0\.1:\d+\/tty\/extra\/tool:5: copied \(/);
+    assert.match(result.stdout, /mirror run finished: charts 2 copied/);
+    assert.doesNotMatch(result.stdout, /^\{"level"/m, 'no JSON log lines on a terminal');
+    noSecrets({ ...result, durationMs: 0, logLines: [] });
   });
 
   it('--dry-run says what it would do and writes nothing', async () => {
