@@ -20,8 +20,8 @@ export interface MirrorStand {
   readonly dir: string;
   /** The environment the CLI runs with: AWS variables at the stand-in, CAs, helm on PATH, a private HOME. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** Another ECR stand-in on the same target (e.g. one issuing a password the target refuses). */
-  startStandIn(password: string): Promise<EcrStandIn>;
+  /** Another ECR stand-in on the same target (e.g. one issuing a password the target refuses, or naming a proxy). */
+  startStandIn(password: string, proxyEndpoint?: string): Promise<EcrStandIn>;
   stop(): Promise<void>;
 }
 
@@ -37,8 +37,8 @@ export async function startMirrorStand(): Promise<MirrorStand> {
     const target = await startRegistry({ password: `ecr-token-${randomBytes(12).toString('hex')}` });
     started.push(target);
     const registryFacts = { address: target.address, ca: await readFile(target.caFile, 'utf8'), username: 'AWS', password: target.password };
-    const startStandIn = async (password: string): Promise<EcrStandIn> => {
-      const standIn = await startEcrStandIn({ passwordFor: () => password, proxyEndpoint: `https://${target.address}`, registry: registryFacts });
+    const startStandIn = async (password: string, proxyEndpoint = `https://${target.address}`): Promise<EcrStandIn> => {
+      const standIn = await startEcrStandIn({ passwordFor: () => password, proxyEndpoint, registry: registryFacts });
       standIns.push(standIn);
       return standIn;
     };
