@@ -161,7 +161,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
           return [400, { __type: 'RepositoryAlreadyExistsException', message: `The repository with name '${name}' already exists` }, 'RepositoryAlreadyExistsException'];
         }
         const scanning = input.imageScanningConfiguration as { scanOnPush?: boolean } | undefined;
-        const repository = { name, imageTagMutability: String(input.imageTagMutability ?? 'MUTABLE'), scanOnPush: scanning?.scanOnPush === true };
+        const repository = { name, imageTagMutability: typeof input.imageTagMutability === 'string' ? input.imageTagMutability : 'MUTABLE', scanOnPush: scanning?.scanOnPush === true };
         repositories.set(name, repository);
         return [200, { repository: repositoryJson(repository, region) }];
       }

@@ -255,7 +255,9 @@ credentials:
     // script(1) gives the CLI a pseudo-terminal, as a user's shell would.
     const result = await runTool('script', ['-qefc', command, '/dev/null'], { env: { ...stand.env(), TERM: 'xterm' }, timeoutMs: 240_000 });
     assert.equal(result.code, 0, result.stdout);
-    assert.match(result.stdout, /\r\x1b\[2Kcharts 2\/2 {2}images 5\/5 {2}[\d.]+ KiB moved/);
+    // The status line is redrawn in place: carriage return, then ESC [2K (erase the line).
+    assert.ok(result.stdout.includes('\r\u001b[2Kcharts 2/2  images 5/5  '), result.stdout);
+    assert.match(result.stdout, /charts 2\/2 {2}images 5\/5 {2}[\d.]+ KiB moved/);
     assert.match(result.stdout, /image 127\.0\.0\.1:\d+\/extra\/tool:5 → 127\.0\.0\.1:\d+\/tty\/extra\/tool:5: copied \(/);
     assert.match(result.stdout, /mirror run finished: charts 2 copied/);
     assert.doesNotMatch(result.stdout, /^\{"level"/m, 'no JSON log lines on a terminal');
