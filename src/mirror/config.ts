@@ -1,7 +1,7 @@
 // Options of `ecr-anywhere mirror` and `ecr-anywhere mirror cleanup`: flags override environment variables, which
 // override defaults. A bad value stops the program (exit 2) with a message naming the setting.
 import { parseArgs } from 'node:util';
-import { awsRegion, configError, parseLogLevel, parsePositiveInt, pick, type Env } from '../common/config.js';
+import { awsRegion, configError, parseBooleanSetting, parseLogLevel, parsePositiveInt, pick, type Env } from '../common/config.js';
 import { parseRegistryHost, type EcrRegistry } from '../ecr/registry-host.js';
 import { prefixProblem } from './target-naming.js';
 
@@ -67,14 +67,6 @@ Options (each also read from the environment variable in brackets):
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const MIN_CHUNK_SIZE = 1024;
 
-function flagBoolean(flag: boolean | undefined, env: Env, envName: string): boolean {
-  if (flag) return true;
-  const raw = pick(undefined, env, envName)?.trim().toLowerCase();
-  if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  throw configError(`${envName} must be true or false, got "${raw}"`);
-}
-
 function target(values: { prefix?: string | undefined; registry?: string | undefined; region?: string | undefined }, env: Env): TargetConfig {
   const prefix = pick(values.prefix, env, 'MIRROR_PREFIX');
   if (prefix === undefined) throw configError('--prefix is required: repositories are named <prefix>/<source path>, and cleanup deletes only <prefix>/…');
@@ -118,8 +110,8 @@ export function parseMirrorConfig(argv: readonly string[], env: Env): MirrorConf
     file,
     outputDir: pick(values.output, env, 'MIRROR_OUTPUT') ?? '.',
     dryRun: values['dry-run'] === true,
-    immutableTags: flagBoolean(values['immutable-tags'], env, 'MIRROR_IMMUTABLE_TAGS'),
-    scanOnPush: flagBoolean(values['scan-on-push'], env, 'MIRROR_SCAN_ON_PUSH'),
+    immutableTags: parseBooleanSetting(values['immutable-tags'], env, 'MIRROR_IMMUTABLE_TAGS'),
+    scanOnPush: parseBooleanSetting(values['scan-on-push'], env, 'MIRROR_SCAN_ON_PUSH'),
     concurrency: parsePositiveInt(pick(values.concurrency, env, 'MIRROR_CONCURRENCY'), '--concurrency', 4),
     chunkSize,
     helm: pick(values.helm, env, 'HELM') ?? 'helm',

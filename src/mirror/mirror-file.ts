@@ -72,6 +72,15 @@ class Problems {
   unknownKeys(value: Record_, allowed: readonly string[], path: string): void {
     for (const key of Object.keys(value)) if (!allowed.includes(key)) this.add(`${path}.${key}`, `unknown key (allowed: ${allowed.join(', ')})`);
   }
+  /** The value as an object with only `allowed` keys, or undefined (and a problem) when it is not an object. */
+  object(value: unknown, allowed: readonly string[], path: string, shape: string): Record_ | undefined {
+    if (!isRecord(value)) {
+      this.add(path, `must be an object ${shape}`);
+      return undefined;
+    }
+    this.unknownKeys(value, allowed, path);
+    return value;
+  }
   string(value: Record_, key: string, path: string): string | undefined {
     const field = value[key];
     if (typeof field === 'string' && field.trim() !== '') return field.trim();
@@ -81,13 +90,10 @@ class Problems {
   }
 }
 
-function parseChart(raw: unknown, index: number, problems: Problems): ChartSource | undefined {
+function parseChart(value: unknown, index: number, problems: Problems): ChartSource | undefined {
   const path = `charts[${index}]`;
-  if (!isRecord(raw)) {
-    problems.add(path, 'must be an object {repo, chart, version, values}');
-    return undefined;
-  }
-  problems.unknownKeys(raw, ['repo', 'chart', 'version', 'values'], path);
+  const raw = problems.object(value, ['repo', 'chart', 'version', 'values'], path, '{repo, chart, version, values}');
+  if (raw === undefined) return undefined;
   const repo = problems.string(raw, 'repo', path);
   const chart = problems.string(raw, 'chart', path);
   const version = problems.string(raw, 'version', path);
@@ -136,13 +142,10 @@ function parseImage(raw: unknown, index: number, problems: Problems): ImageSourc
   return { reference: parsed.reference, written: raw.trim(), origin: `image ${raw.trim()} (${path})` };
 }
 
-function parseCredential(raw: unknown, index: number, problems: Problems): CredentialRule | undefined {
+function parseCredential(value: unknown, index: number, problems: Problems): CredentialRule | undefined {
   const path = `credentials[${index}]`;
-  if (!isRecord(raw)) {
-    problems.add(path, 'must be an object {registry, file | secret, entry}');
-    return undefined;
-  }
-  problems.unknownKeys(raw, ['registry', 'file', 'secret', 'entry'], path);
+  const raw = problems.object(value, ['registry', 'file', 'secret', 'entry'], path, '{registry, file | secret, entry}');
+  if (raw === undefined) return undefined;
   const registry = problems.string(raw, 'registry', path);
   if (registry !== undefined && (registry.includes('/') || registry.includes('://'))) problems.add(`${path}.registry`, 'give the host only (host or host:port), without scheme or path');
   const entry = raw.entry === undefined ? undefined : problems.string(raw, 'entry', path);
@@ -152,15 +155,13 @@ function parseCredential(raw: unknown, index: number, problems: Problems): Crede
   } else if (raw.file !== undefined) {
     const file = problems.string(raw, 'file', path);
     if (file !== undefined) from = { kind: 'file', path: file };
-  } else if (isRecord(raw.secret)) {
-    problems.unknownKeys(raw.secret, ['namespace', 'name'], `${path}.secret`);
-    const namespace = problems.string(raw.secret, 'namespace', `${path}.secret`);
-    const name = problems.string(raw.secret, 'name', `${path}.secret`);
+  } else {
+    const secret = problems.object(raw.secret, ['namespace', 'name'], `${path}.secret`, '{namespace, name}');
+    const namespace = secret === undefined ? undefined : problems.string(secret, 'namespace', `${path}.secret`);
+    const name = secret === undefined ? undefined : problems.string(secret, 'name', `${path}.secret`);
     if (namespace !== undefined && !DNS_LABEL.test(namespace)) problems.add(`${path}.secret.namespace`, `"${namespace}" is not a namespace name`);
     if (name !== undefined && !DNS_SUBDOMAIN.test(name)) problems.add(`${path}.secret.name`, `"${name}" is not a Secret name`);
     if (namespace !== undefined && name !== undefined) from = { kind: 'secret', namespace, name };
-  } else {
-    problems.add(`${path}.secret`, 'must be an object {namespace, name}');
   }
   if (registry === undefined || from === undefined) return undefined;
   return { registry: normaliseRegistry(registry), from, entry, origin: path };

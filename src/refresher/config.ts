@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import {
   configError,
+  parseBooleanSetting,
   parseDurationSetting,
   parseLogLevel,
   parsePositiveInt,
@@ -110,14 +111,6 @@ function dnsSubdomain(value: string, setting: string): string {
   return value;
 }
 
-function parseBoolean(flag: boolean | undefined, env: Env, envName: string): boolean {
-  if (flag) return true;
-  const raw = pick(undefined, env, envName)?.trim().toLowerCase();
-  if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  throw configError(`${envName} must be true or false, got "${raw}"`);
-}
-
 function parseThreshold(value: string | undefined): number {
   const thresholdMs = parseDurationSetting(value, 'REFRESH_THRESHOLD', DEFAULT_STALE_THRESHOLD_MS);
   // The webhook hands out tokens with at least this much life left: a larger threshold could never be verified.
@@ -173,8 +166,8 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
   }
   return {
     ...parseScope(values, env),
-    force: parseBoolean(values.force, env, 'REFRESH_FORCE'),
-    dryRun: parseBoolean(values['dry-run'], env, 'REFRESH_DRY_RUN'),
+    force: parseBooleanSetting(values.force, env, 'REFRESH_FORCE'),
+    dryRun: parseBooleanSetting(values['dry-run'], env, 'REFRESH_DRY_RUN'),
     concurrency,
     provisioning:
       secretName === undefined
