@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The single entry point: `ecr-anywhere webhook | refresh | status | mirror`.
-import { EcrAnywhereError } from './common/errors.js';
+import { EcrAnywhereError, ErrorCodes, describeError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
-import { MIRROR_USAGE, parseCleanupConfig, parseMirrorConfig } from './mirror/config.js';
+import { MIRROR_USAGE, parseMirrorCommand } from './mirror/config.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -15,48 +15,39 @@ Commands:
 
 Run 'ecr-anywhere <command> --help' for the options of a command.`;
 
-type Command = (argv: readonly string[]) => Promise<number>;
+interface Command {
+  readonly usage: string;
+  readonly run: (argv: readonly string[]) => Promise<number>;
+}
 
-const COMMANDS: Record<string, { usage: string; run: Command }> = {
-  webhook: {
-    usage: WEBHOOK_USAGE,
+/**
+ * A command whose options are checked first and whose program is loaded only when it runs: the webhook never holds
+ * the refresher's Kubernetes client, and a bad option fails before anything heavy loads.
+ */
+function lazyCommand<C>(usage: string, parse: (argv: readonly string[], env: NodeJS.ProcessEnv) => C, load: () => Promise<(config: C) => Promise<number>>): Command {
+  return {
+    usage,
     run: async (argv) => {
-      const config = parseWebhookConfig(argv, process.env);
-      // Each program is loaded only when it runs: the webhook never holds the refresher's Kubernetes client.
-      const { runWebhook } = await import('./webhook/main.js');
+      const config = parse(argv, process.env);
+      return (await load())(config);
+    },
+  };
+}
+
+const COMMANDS: Record<string, Command> = {
+  webhook: lazyCommand(WEBHOOK_USAGE, parseWebhookConfig, async () => {
+    const { runWebhook } = await import('./webhook/main.js');
+    return async (config) => {
       await runWebhook(config);
       return 0;
-    },
-  },
-  refresh: {
-    usage: REFRESH_USAGE,
-    run: async (argv) => {
-      const config = parseRefreshConfig(argv, process.env);
-      const { runRefreshCommand } = await import('./refresher/main.js');
-      return runRefreshCommand(config);
-    },
-  },
-  status: {
-    usage: STATUS_USAGE,
-    run: async (argv) => {
-      const config = parseStatusConfig(argv, process.env);
-      const { runStatusCommand } = await import('./refresher/main.js');
-      return runStatusCommand(config);
-    },
-  },
-  mirror: {
-    usage: MIRROR_USAGE,
-    run: async (argv) => {
-      if (argv[0] === 'cleanup') {
-        const config = parseCleanupConfig(argv.slice(1), process.env);
-        const { runCleanupCommand } = await import('./mirror/main.js');
-        return runCleanupCommand(config);
-      }
-      const config = parseMirrorConfig(argv, process.env);
-      const { runMirrorCommand } = await import('./mirror/main.js');
-      return runMirrorCommand(config);
-    },
-  },
+    };
+  }),
+  refresh: lazyCommand(REFRESH_USAGE, parseRefreshConfig, async () => (await import('./refresher/main.js')).runRefreshCommand),
+  status: lazyCommand(STATUS_USAGE, parseStatusConfig, async () => (await import('./refresher/main.js')).runStatusCommand),
+  mirror: lazyCommand(MIRROR_USAGE, parseMirrorCommand, async () => {
+    const { runCleanupCommand, runMirrorCommand } = await import('./mirror/main.js');
+    return (parsed) => (parsed.command === 'cleanup' ? runCleanupCommand(parsed.config) : runMirrorCommand(parsed.config));
+  }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -82,9 +73,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const isConfig = error instanceof EcrAnywhereError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ecr-anywhere: ${message}\n`);
+    const isConfig =
+      (error instanceof EcrAnywhereError && error.code === ErrorCodes.CONFIG.code) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`ecr-anywhere: ${describeError(error)}\n`);
     process.exitCode = isConfig ? 2 : 1;
   },
 );

@@ -1,7 +1,10 @@
 // The only importer of the ECR SDK. Credentials come from the SDK's standard provider chain (static keys, web
 // identity, profiles with role_arn or credential_process); endpoints from the standard AWS_ENDPOINT_URL_* variables.
+// The chain is taken from @aws-sdk/credential-provider-node, the package the ECR client itself uses by default:
+// @aws-sdk/credential-providers re-exports the same function but loads every other provider with it (Cognito, SSO
+// clients…), ~9 MiB the webhook never uses.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import { hostOfProxyEndpoint } from './registry-host.js';
 import type { EcrToken, FetchEcrToken } from './token.js';
@@ -70,7 +73,7 @@ function decodePassword(authorizationToken: string): string {
 /** ECR clients per region sharing one credential provider, with the per-attempt timeouts of `options`. */
 export function ecrClients(options: Pick<EcrAdapterOptions, 'timeoutMs' | 'maxAttempts'>): (region: string) => ECRClient {
   // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
-  const credentials = fromNodeProviderChain();
+  const credentials = defaultProvider();
   const clients = new Map<string, ECRClient>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
   return (region: string): ECRClient => {

@@ -1,5 +1,6 @@
 // `ecr-anywhere mirror cleanup`: the repositories of one prefix, listed (retain, the default) or deleted
 // (destroy) — images first, then the empty repository, so one pushed meanwhile makes the delete fail, not vanish.
+import { errorMessage } from '../common/errors.js';
 import type { EcrRepositories } from '../ecr/repositories.js';
 import type { Retention } from './config.js';
 
@@ -31,7 +32,7 @@ export async function runCleanup(repositories: EcrRepositories, prefix: string, 
       report.push({ name, images: images.length, deleted: true });
     } catch (error) {
       failed += 1;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       say(`FAILED ${name}: ${message}`);
       report.push({ name, images: 0, deleted: false, error: message });
     }

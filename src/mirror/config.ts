@@ -132,3 +132,10 @@ export function parseCleanupConfig(argv: readonly string[], env: Env): CleanupCo
   if (retention !== 'retain' && retention !== 'destroy') throw configError(`--retention must be retain or destroy, got "${retention}"`);
   return { ...target(values, env), retention };
 }
+
+export type MirrorCommand = { readonly command: 'mirror'; readonly config: MirrorConfig } | { readonly command: 'cleanup'; readonly config: CleanupConfig };
+
+/** `mirror …` or `mirror cleanup …`. */
+export function parseMirrorCommand(argv: readonly string[], env: Env): MirrorCommand {
+  return argv[0] === 'cleanup' ? { command: 'cleanup', config: parseCleanupConfig(argv.slice(1), env) } : { command: 'mirror', config: parseMirrorConfig(argv, env) };
+}

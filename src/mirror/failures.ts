@@ -1,5 +1,5 @@
 // A failed artefact, as users read it: a stable code and a message that names the artefact and says what failed.
-import { EcrAnywhereError, ErrorCodes, type ErrorCode } from '../common/errors.js';
+import { EcrAnywhereError, ErrorCodes, type ErrorCode, errorMessage } from '../common/errors.js';
 import { HelmFailure } from './helm.js';
 import { RegistryError } from './oci/registry-client.js';
 
@@ -32,7 +32,7 @@ function registrySpec(error: RegistryError, targetHost: string): Spec {
 
 /** Maps any failure of one artefact's work to a coded MirrorFailure; `fallback` is the code for anything unforeseen. */
 export function describeFailure(kind: MirrorFailure['kind'], artefact: string, error: unknown, targetHost: string, fallback: Spec): MirrorFailure {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (error instanceof RegistryError) return { kind, artefact, code: registrySpec(error, targetHost).code, message };
   if (error instanceof EcrAnywhereError) return { kind, artefact, code: error.code, message };
   if (error instanceof HelmFailure) return { kind, artefact, code: fallback.code, message };

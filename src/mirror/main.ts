@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
+import { EcrAnywhereError, ErrorCodes, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { systemClock } from '../common/time.js';
 import { createEcrTokenFetcher } from '../ecr/adapter.js';
@@ -69,7 +69,7 @@ export async function runMirrorCommand(config: MirrorConfig, out: NodeJS.WriteSt
     try {
       token = await tokens.get(config.region);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       logger.error({ code: (error as EcrAnywhereError).code }, `mirror run failed: no ECR credentials: ${message}`);
       await writeEmpty();
       return 1;
@@ -113,7 +113,7 @@ export async function runMirrorCommand(config: MirrorConfig, out: NodeJS.WriteSt
     return summary.failures.length > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof EcrAnywhereError && error.code === ErrorCodes.CONFIG.code) throw error;
-    logger.error({ code: (error as EcrAnywhereError).code }, `mirror run failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error({ code: (error as EcrAnywhereError).code }, `mirror run failed: ${errorMessage(error)}`);
     if (!wroteOutputs && !config.dryRun) await writeOutputs(config.outputDir, new Map(), []).catch(() => undefined);
     return 1;
   } finally {
@@ -127,7 +127,7 @@ export async function runCleanupCommand(config: CleanupConfig, out: NodeJS.Writa
     const report = await runCleanup(repositoriesOf(config), config.prefix, config.retention, (line) => out.write(`${line}\n`));
     return report.failed > 0 ? 1 : 0;
   } catch (error) {
-    process.stderr.write(`ecr-anywhere mirror cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`ecr-anywhere mirror cleanup: ${errorMessage(error)}\n`);
     return 1;
   }
 }

@@ -4,7 +4,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes } from '../common/errors.js';
+import { ErrorCodes, errorMessage } from '../common/errors.js';
+import { mapBounded } from '../common/pool.js';
 import type { EcrRepositories, RepositoryOptions } from '../ecr/repositories.js';
 import { chartArtifact } from './chart-artifact.js';
 import { addCounts, BlobLedger, copyArtifact, emptyCounts, pushArtifact, type CopyCounts, type CopyOptions, type CopyOutcome } from './copy.js';
@@ -57,19 +58,6 @@ interface RenderedChart {
   outcome?: CopyOutcome;
 }
 
-/** Runs `work` over `items`, at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
-}
-
 export async function runMirror(deps: MirrorDeps): Promise<MirrorSummary> {
   const plan = new MirrorPlan(deps.prefix);
   const failures: MirrorFailure[] = [];
@@ -102,7 +90,7 @@ export async function runMirror(deps: MirrorDeps): Promise<MirrorSummary> {
               if (result === 'created') repositoriesCreated += 1;
             },
             (error: unknown) => {
-              const reason = error instanceof Error ? error.message : String(error);
+              const reason = errorMessage(error);
               throw Object.assign(new Error(`ECR repository ${name} could not be created: ${reason}`), { refusedRepository: true });
             },
           );
@@ -216,7 +204,7 @@ export async function runMirror(deps: MirrorDeps): Promise<MirrorSummary> {
     const jobs = plan.images();
     deps.progress.expect('image', jobs.length);
     const copied = new Map<string, ImageResult>();
-    await eachLimited(jobs, deps.concurrency, async (job) => {
+    await mapBounded(jobs, deps.concurrency, async (job) => {
       try {
         await ensureRepository(job.targetRepository);
         const source = await sourceClient(job.source.registry);

@@ -6,6 +6,7 @@
 //   against the bytes both ways; blobs HEAD/GET, cross-repository mount, monolithic and chunked upload (each
 //   chunk's Content-Range, the final PUT's digest checked); auth: anonymous, basic, and the bearer token challenge.
 // Everything goes through Node's fetch; a private CA is trusted through NODE_EXTRA_CA_CERTS, as for any Node program.
+import { errorMessage } from '../../common/errors.js';
 import { createHash } from 'node:crypto';
 import type { BasicCredentials } from '../credentials.js';
 import { parseChallenge, repositoryScope } from './challenge.js';
@@ -63,7 +64,7 @@ const ENCODED_REPOSITORY = (repository: string): string => repository.split('/')
 
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.code ?? cause?.message ?? (errorMessage(error));
 }
 
 export class RegistryClient {
