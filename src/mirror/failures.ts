@@ -1,6 +1,5 @@
 // A failed artefact, as users read it: a stable code and a message that names the artefact and says what failed.
 import { EcrAnywhereError, ErrorCodes, type ErrorCode, errorMessage } from '../common/errors.js';
-import { HelmFailure } from './helm.js';
 import { RegistryError } from './oci/registry-client.js';
 
 export interface MirrorFailure {
@@ -35,7 +34,7 @@ export function describeFailure(kind: MirrorFailure['kind'], artefact: string, e
   const message = errorMessage(error);
   if (error instanceof RegistryError) return { kind, artefact, code: registrySpec(error, targetHost).code, message };
   if (error instanceof EcrAnywhereError) return { kind, artefact, code: error.code, message };
-  if (error instanceof HelmFailure) return { kind, artefact, code: fallback.code, message };
+  // Helm's failures and anything unforeseen take the code of the step that failed.
   return { kind, artefact, code: fallback.code, message };
 }
 

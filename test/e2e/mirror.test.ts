@@ -251,7 +251,7 @@ credentials:
 
   it('on a terminal, shows charts, images and bytes as it goes', async () => {
     const ttyOut = join(stand.dir, 'tty-out');
-    const command = [process.execPath, CLI_PATH, 'mirror', '-f', mirrorFile, '--prefix', 'tty', '--output', ttyOut].map((part) => `'${part}'`).join(' ');
+    const command = [process.execPath, CLI_PATH, 'mirror', '-f', mirrorFile, '--prefix', 'tty', '--output', ttyOut, '--immutable-tags', '--scan-on-push'].map((part) => `'${part}'`).join(' ');
     // script(1) gives the CLI a pseudo-terminal, as a user's shell would.
     const result = await runTool('script', ['-qefc', command, '/dev/null'], { env: { ...stand.env(), TERM: 'xterm' }, timeoutMs: 240_000 });
     assert.equal(result.code, 0, result.stdout);
@@ -261,6 +261,8 @@ credentials:
     assert.match(result.stdout, /image 127\.0\.0\.1:\d+\/extra\/tool:5 → 127\.0\.0\.1:\d+\/tty\/extra\/tool:5: copied \(/);
     assert.match(result.stdout, /mirror run finished: charts 2 copied/);
     assert.doesNotMatch(result.stdout, /^\{"level"/m, 'no JSON log lines on a terminal');
+    assert.deepEqual(stand.standIn.repositories.get('tty/extra/tool'), { name: 'tty/extra/tool', imageTagMutability: 'IMMUTABLE', scanOnPush: true });
+    assert.deepEqual(stand.standIn.repositories.get('proj/extra/tool'), { name: 'proj/extra/tool', imageTagMutability: 'MUTABLE', scanOnPush: false });
     noSecrets({ ...result, durationMs: 0, logLines: [] });
   });
 

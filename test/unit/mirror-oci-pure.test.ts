@@ -1,7 +1,10 @@
 // The pure parts of the OCI client and the chart artifact: challenges, manifests, deterministic chart packing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EcrAnywhereError, ErrorCodes } from '../../src/common/errors.js';
 import { chartArtifact } from '../../src/mirror/chart-artifact.js';
+import { describeFailure } from '../../src/mirror/failures.js';
+import { RegistryError, type RegistryFailure } from '../../src/mirror/oci/registry-client.js';
 import { parseChallenge, repositoryScope } from '../../src/mirror/oci/challenge.js';
 import { HELM_CHART_CONTENT, HELM_CONFIG, manifestMediaType, readManifest, sha256Digest } from '../../src/mirror/oci/media-types.js';
 
@@ -47,7 +50,7 @@ describe('readManifest', () => {
   });
   it('refuses what it cannot copy', () => {
     assert.throws(() => readManifest(Buffer.from('{'), ''), /not JSON/);
-    assert.throws(() => readManifest(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), 'application/vnd.docker.distribution.manifest.v1+prettyjws'), /unsupported manifest media type/);
+    assert.throws(() => readManifest(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), 'application/vnd.docker.distribution.manifest.v1+prettyjws'), { code: 'ECR_ANYWHERE_MIRROR_UNSUPPORTED', message: /unsupported manifest media type/ });
     assert.throws(() => readManifest(Buffer.from('{"config":{"digest":1}}'), ''), /config is not a descriptor/);
   });
   it('sends a manifest back with its own media type first', () => {
@@ -71,5 +74,24 @@ describe('chartArtifact', () => {
     assert.equal(manifest.layers[0]?.size, archive.length);
     assert.equal(manifest.annotations['org.opencontainers.image.version'], '0.2.0');
     assert.deepEqual(JSON.parse(first.blobs[0]?.bytes.toString('utf8') ?? ''), metadata);
+  });
+});
+
+describe('describeFailure', () => {
+  const target = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+  const at = (host: string, failure: RegistryFailure): string => describeFailure('image', 'x', new RegistryError(host, failure, 'm'), target, ErrorCodes.MIRROR_SOURCE_UNREACHABLE).code;
+  it('tells the source\'s failures from the target\'s', () => {
+    assert.equal(at('quay.io', 'unreachable'), 'ECR_ANYWHERE_MIRROR_SOURCE_UNREACHABLE');
+    assert.equal(at(target, 'unreachable'), 'ECR_ANYWHERE_MIRROR_TARGET_UNREACHABLE');
+    assert.equal(at('quay.io', 'not-found'), 'ECR_ANYWHERE_MIRROR_NOT_FOUND');
+    assert.equal(at(target, 'not-found'), 'ECR_ANYWHERE_MIRROR_PUSH_REFUSED');
+    assert.equal(at('quay.io', 'auth'), 'ECR_ANYWHERE_MIRROR_SOURCE_AUTH');
+    assert.equal(at(target, 'refused'), 'ECR_ANYWHERE_MIRROR_PUSH_REFUSED');
+    assert.equal(at('quay.io', 'digest'), 'ECR_ANYWHERE_MIRROR_DIGEST_MISMATCH');
+  });
+  it('keeps a coded error\'s code and gives anything else the step\'s', () => {
+    assert.equal(describeFailure('chart', 'c', new EcrAnywhereError(ErrorCodes.MIRROR_CREDENTIALS, 'm'), target, ErrorCodes.MIRROR_CHART_PULL).code, 'ECR_ANYWHERE_MIRROR_CREDENTIALS');
+    const other = describeFailure('chart', 'c', new Error('helm exited 1'), target, ErrorCodes.MIRROR_CHART_RENDER);
+    assert.deepEqual(other, { kind: 'chart', artefact: 'c', code: 'ECR_ANYWHERE_MIRROR_CHART_RENDER', message: 'helm exited 1' });
   });
 });

@@ -1,5 +1,6 @@
 // The manifest media types the mirror copies, and how to read the blobs and children a manifest refers to.
 import { createHash } from 'node:crypto';
+import { EcrAnywhereError, ErrorCodes } from '../../common/errors.js';
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -51,7 +52,7 @@ export function readManifest(bytes: Uint8Array, mediaType: string): ManifestCont
     const layers = Array.isArray(parsed.layers) ? parsed.layers : [];
     return { kind: 'image', config: descriptor(parsed.config, 'config'), layers: layers.map((entry, index) => descriptor(entry, `layers[${index}]`)) };
   }
-  throw new Error(`unsupported manifest media type "${type}"`);
+  throw new EcrAnywhereError(ErrorCodes.MIRROR_UNSUPPORTED, `unsupported manifest media type "${type}" (schema 1 and other kinds are not copied)`);
 }
 
 /** The media type to send a manifest back with: its own field wins over what the source registry labelled it. */
