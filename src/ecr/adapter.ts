@@ -16,6 +16,8 @@ export interface EcrAdapterOptions {
   readonly maxAttempts: number;
   /** Called once per fetch with its outcome, for metrics. */
   readonly onResult?: (region: string, outcome: 'success' | EcrOutcome) => void;
+  /** Whose credentials these are, for refusal messages (default "webhook's"). */
+  readonly who?: string;
 }
 
 export type EcrOutcome = 'refused' | 'throttled' | 'timeout' | 'unavailable';
@@ -53,14 +55,27 @@ const VERB_OF: Record<EcrOutcome, string> = {
   unavailable: 'failed',
 };
 
-/** Maps any SDK failure to our error type; the SDK's own message is kept (it names no secret), but shortened. */
-export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken'): EcrAnywhereError {
+/** What each outcome means, in our words: the SDK's own message is not echoed (it can name ARNs and policies). */
+const REASON_OF: Record<Exclude<EcrOutcome, 'timeout'>, string> = {
+  refused: 'the {who} AWS credentials were not accepted or may not call it',
+  throttled: 'AWS asked to slow down',
+  unavailable: 'ECR could not be reached or gave an unusable answer',
+};
+
+/** The SDK's error code (`AccessDeniedException`, `ECONNREFUSED`, ...) when it is a plain identifier. */
+function sdkCode(error: unknown): string {
+  const named = error instanceof Error ? error.name : '';
+  const code = named !== '' && named !== 'Error' ? named : (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Za-z][\w.:-]{0,63}$/.test(code) ? code : 'UnknownError';
+}
+
+/**
+ * Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more.
+ * `operation` and `who` (whose credentials: "webhook's", "mirror's") only shape the message.
+ */
+export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken', who = "webhook's"): EcrAnywhereError {
   const outcome = classify(error);
-  const name = error instanceof Error ? error.name : 'Error';
-  const detail =
-    outcome === 'timeout'
-      ? `no answer within ${timeoutMs} ms`
-      : `${name}: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`;
+  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome].replace('{who}', who)}`;
   return new EcrAnywhereError(SPEC_OF[outcome], `ECR ${operation} in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 
@@ -107,7 +122,7 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
       options.onResult?.(region, 'success');
       return { region, password, proxyHost: hostOfProxyEndpoint(data.proxyEndpoint), expiresAt: new Date(data.expiresAt) };
     } catch (error) {
-      const mapped = toEcrError(error, region, options.timeoutMs);
+      const mapped = toEcrError(error, region, options.timeoutMs, 'GetAuthorizationToken', options.who);
       options.onResult?.(region, classify(error));
       throw mapped;
     }

@@ -45,7 +45,7 @@ export function createEcrRepositories(options: { readonly region: string; readon
       return await call();
     } catch (error) {
       if (error instanceof EcrAnywhereError) throw error;
-      throw toEcrError(error, options.region, options.timeoutMs, operation);
+      throw toEcrError(error, options.region, options.timeoutMs, operation, "mirror's");
     }
   };
   const signal = (): { abortSignal: AbortSignal } => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });

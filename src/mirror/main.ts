@@ -64,7 +64,7 @@ export async function runMirrorCommand(config: MirrorConfig, out: NodeJS.WriteSt
       await writeOutputs(config.outputDir, new Map(), []);
       wroteOutputs = true;
     };
-    const tokens = new TokenCache(createEcrTokenFetcher({ timeoutMs: ECR_TIMEOUT_MS, maxAttempts: 3 }), systemClock, TOKEN_MIN_LIFE_MS);
+    const tokens = new TokenCache(createEcrTokenFetcher({ timeoutMs: ECR_TIMEOUT_MS, maxAttempts: 3, who: "mirror's" }), systemClock, TOKEN_MIN_LIFE_MS);
     let token;
     try {
       token = await tokens.get(config.region);

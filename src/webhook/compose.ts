@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.js';
 import type { Clock } from '../common/time.js';
 import { buildWebhookApp } from '../http/webhook-app.js';
 import { createEcrTokenFetcher } from '../ecr/adapter.js';
-import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import { registerWebhookMetrics, type WebhookMetrics } from '../http/metrics.js';
 import { createAdmissionHandler } from '../admission/handler.js';
 import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
 import { TokenCache } from '../ecr/token-cache.js';
