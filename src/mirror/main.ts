@@ -85,7 +85,7 @@ export async function runMirrorCommand(config: MirrorConfig, out: NodeJS.WriteSt
       repositoryOptions: { immutableTags: config.immutableTags, scanOnPush: config.scanOnPush },
       helm: new Helm(config.helm, helmHome),
       credentialsFor: credentialSources(parsed.file.credentials, config.file, { kubeconfig: config.kubeconfig, context: config.context }),
-      progress: terminal ? progress : new LogProgress(logger),
+      progress,
       copy: { chunkSize: config.chunkSize, dryRun: config.dryRun, onBytes: (bytes) => progress.bytes(bytes) },
       concurrency: config.concurrency,
       say,

@@ -13,7 +13,7 @@ import type { CredentialsFor } from './credential-sources.js';
 import { describeFailure, failure, type MirrorFailure } from './failures.js';
 import type { Helm } from './helm.js';
 import { formatReference, parseImageReference, repositoryOf, type ImageReference } from './image-reference.js';
-import { imagesOfManifests } from './manifest-images.js';
+import { imagesOfManifests, type FoundImage } from './manifest-images.js';
 import { chartHost, type ChartSource, type MirrorFile } from './mirror-file.js';
 import { RegistryClient } from './oci/registry-client.js';
 import type { ChartResult, ImageResult } from './outputs.js';
@@ -147,7 +147,7 @@ export async function runMirror(deps: MirrorDeps): Promise<MirrorSummary> {
         continue;
       }
       const jobs: ImageJob[] = [];
-      let found;
+      let found: FoundImage[];
       try {
         found = imagesOfManifests(manifests);
       } catch (error) {
