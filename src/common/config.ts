@@ -45,8 +45,8 @@ export function parseDurationSetting(value: string | undefined, setting: string,
   return ms;
 }
 
-/** A switch: the flag if given, else true/1/yes or false/0/no from the environment; anything else is an error. */
-export function parseBoolean(flag: boolean | undefined, env: Env, envName: string): boolean {
+/** A boolean flag, else its environment variable (true/1/yes, false/0/no); anything else is refused. */
+export function parseBooleanSetting(flag: boolean | undefined, env: Env, envName: string): boolean {
   if (flag) return true;
   const raw = pick(undefined, env, envName)?.trim().toLowerCase();
   if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;

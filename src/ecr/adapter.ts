@@ -19,6 +19,8 @@ export interface EcrAdapterOptions {
   readonly onResult?: (region: string, outcome: 'success' | EcrOutcome) => void;
   /** Whose credentials sign the calls (a namespace's assumed role); default: the SDK's provider chain. */
   readonly credentials?: AwsCredentialIdentityProvider;
+  /** Whose credentials these are, for refusal messages (default "webhook's"). */
+  readonly who?: string;
 }
 
 export type EcrOutcome = 'refused' | 'throttled' | 'timeout' | 'unavailable';
@@ -59,7 +61,7 @@ const VERB_OF: Record<EcrOutcome, string> = {
 
 /** What each outcome means, in our words: the SDK's own message is not echoed (it can name ARNs and policies). */
 const REASON_OF: Record<Exclude<EcrOutcome, 'timeout'>, string> = {
-  refused: "the webhook's AWS credentials were not accepted or may not call it",
+  refused: 'the {who} AWS credentials were not accepted or may not call it',
   throttled: 'AWS asked to slow down',
   unavailable: 'ECR could not be reached or gave an unusable answer',
 };
@@ -71,11 +73,14 @@ function sdkCode(error: unknown): string {
   return typeof code === 'string' && /^[A-Za-z][\w.:-]{0,63}$/.test(code) ? code : 'UnknownError';
 }
 
-/** Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more. */
-export function toEcrError(error: unknown, region: string, timeoutMs: number): EcrAnywhereError {
+/**
+ * Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more.
+ * `operation` and `who` (whose credentials: "webhook's", "mirror's") only shape the message.
+ */
+export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken', who = "webhook's"): EcrAnywhereError {
   const outcome = classify(error);
-  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome]}`;
-  return new EcrAnywhereError(SPEC_OF[outcome], `ECR GetAuthorizationToken in region ${region} ${VERB_OF[outcome]} (${detail})`);
+  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome].replace('{who}', who)}`;
+  return new EcrAnywhereError(SPEC_OF[outcome], `ECR ${operation} in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 
 function decodePassword(authorizationToken: string): string {
@@ -93,13 +98,13 @@ function withinBudget<T>(work: Promise<T>, budget: AbortSignal): Promise<T> {
   });
 }
 
-export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
+/** ECR clients per region sharing one credential provider, with the per-attempt timeouts of `options`. */
+export function ecrClients(options: Pick<EcrAdapterOptions, 'timeoutMs' | 'maxAttempts' | 'credentials'>): (region: string) => ECRClient {
   // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
   const credentials = options.credentials ?? defaultProvider();
   const clients = new Map<string, ECRClient>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
-
-  const clientFor = (region: string): ECRClient => {
+  return (region: string): ECRClient => {
     let client = clients.get(region);
     if (!client) {
       client = new ECRClient({
@@ -112,6 +117,10 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
     }
     return client;
   };
+}
+
+export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
+  const clientFor = ecrClients(options);
 
   return async (region: string): Promise<EcrToken> => {
     try {
@@ -127,7 +136,7 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
       return { region, password, proxyHost: hostOfProxyEndpoint(data.proxyEndpoint), expiresAt: new Date(data.expiresAt) };
     } catch (error) {
       // A refusal already coded (the namespace's role could not be assumed) keeps its code.
-      const mapped = error instanceof EcrAnywhereError ? error : toEcrError(error, region, options.timeoutMs);
+      const mapped = error instanceof EcrAnywhereError ? error : toEcrError(error, region, options.timeoutMs, 'GetAuthorizationToken', options.who);
       options.onResult?.(region, classify(error));
       throw mapped;
     }

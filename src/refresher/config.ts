@@ -3,9 +3,9 @@
 import { parseArgs } from 'node:util';
 import {
   configError,
+  parseBooleanSetting,
   isDnsLabel,
   parseDurationSetting,
-  parseBoolean,
   parseLogLevel,
   parsePositiveInt,
   pick,
@@ -192,8 +192,8 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
   }
   return {
     ...parseScope(values, env),
-    force: parseBoolean(values.force, env, 'REFRESH_FORCE'),
-    dryRun: parseBoolean(values['dry-run'], env, 'REFRESH_DRY_RUN'),
+    force: parseBooleanSetting(values.force, env, 'REFRESH_FORCE'),
+    dryRun: parseBooleanSetting(values['dry-run'], env, 'REFRESH_DRY_RUN'),
     concurrency,
     provisioning:
       secretName === undefined

@@ -1,7 +1,7 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
 import { parseRegistryPatterns, type TenancyDefaults } from '../admission/tenant-policy.js';
-import { awsRegion, configError, parseBoolean, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
+import { awsRegion, configError, parseBooleanSetting, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 import { knownRegion } from '../ecr/regions.js';
@@ -127,7 +127,7 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     kubeconfig: values.kubeconfig === '' ? undefined : values.kubeconfig,
     tenancy: {
       allowed: parseDefaultPatterns(pick(values['default-allowed-registries'], env, 'DEFAULT_ALLOWED_REGISTRIES') ?? '*'),
-      requireRole: parseBoolean(values['require-namespace-role'], env, 'REQUIRE_NAMESPACE_ROLE'),
+      requireRole: parseBooleanSetting(values['require-namespace-role'], env, 'REQUIRE_NAMESPACE_ROLE'),
     },
     clientCaFile,
     clientAllowedNames,
