@@ -13,7 +13,8 @@
 #
 # RUN steps use the host network (npm ci reaches the npm registry). This workplace's egress re-signs TLS, so the host's
 # /etc/ssl/certs is mounted read-only into every RUN step and the build base's NODE_EXTRA_CA_CERTS points at it.
-# runc, not crun: crun refuses this VM's hybrid cgroup layout.
+# runc, not crun: crun refuses this VM's hybrid cgroup layout. runc's state and buildah's CNI directory are kept under
+# .node/buildah, so nothing is left in /run/runc or /etc/cni.
 set -euo pipefail
 export HARNESS_NAME=node-image
 # shellcheck source=scripts/lib/harness.sh
@@ -73,7 +74,7 @@ if fresh ecr-anywhere.tar "$project_key"; then
 else
   hlog "buildah bud --pull=never of the unchanged Dockerfile"
   t0=$SECONDS
-  "${B[@]}" bud --quiet --pull=never --layers --network host \
+  "${B[@]}" bud --quiet --pull=never --layers --network host --cni-config-dir "$STORE/cni" --runtime-flag "root=$STORE/runc" \
     --volume "$HOST_CERTS:/etc/ssl/host-certs:ro" \
     -f "$HARNESS_ROOT/Dockerfile" -t localhost/ecr-anywhere:node "$HARNESS_ROOT" >/dev/null
   rm -f "$IMAGES/ecr-anywhere.tar"
