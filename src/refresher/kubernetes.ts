@@ -22,6 +22,7 @@ import {
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
 import type { ManagedSecretInfo } from './plan.js';
+import { pullFailuresOf, type PodPullFailure } from './pull-failures.js';
 import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -173,6 +174,18 @@ export class KubernetesRefresherCluster implements RefresherCluster {
       );
     }
     return secrets;
+  }
+
+  /** Pending Pods with a container waiting on a failed pull (`status` matches them to managed Secrets), page by page. */
+  async listPodPullFailures(namespace: string | undefined): Promise<PodPullFailure[]> {
+    const fieldSelector = 'status.phase=Pending';
+    const limit = this.options.pageSize;
+    const pods = await this.listAll(namespace === undefined ? 'Pods' : `Pods in ${namespace}`, (cont) =>
+      namespace === undefined
+        ? this.api.listPodForAllNamespaces({ fieldSelector, limit, _continue: cont })
+        : this.api.listNamespacedPod({ namespace, fieldSelector, limit, _continue: cont }),
+    );
+    return pods.flatMap(pullFailuresOf);
   }
 
   async listEnabledNamespaces(scope: { readonly namespace?: string | undefined; readonly extraSelector?: string | undefined }): Promise<Set<string>> {
