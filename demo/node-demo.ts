@@ -40,14 +40,16 @@ export async function runNodeDemo(): Promise<void> {
     await pushImage(registry, cluster.node.images.test, SEED_REPOSITORY_TAG);
 
     step(`helm install ${RELEASE} ./chart: the webhook Deployment and the refresher CronJob run that image on the node`);
+    // A re-run starts over: this run's stand-in and token are new.
+    await tool('helm', ['--kubeconfig', cluster.info.kubeconfig, 'uninstall', RELEASE, '-n', RELEASE_NAMESPACE, '--wait']).catch(() => undefined);
     await kubectl(['create', 'namespace', RELEASE_NAMESPACE]).catch(() => undefined);
-    await kubectl(['-n', RELEASE_NAMESPACE, 'create', 'secret', 'docker-registry', 'ecr-anywhere-image', `--docker-server=${SEED_ECR_HOST}`, '--docker-username=AWS', `--docker-password=${token}`]).catch(
-      () => undefined,
-    );
+    // The chart's own image is private too: a plain pull Secret for it (the webhook never acts in its own namespace).
+    const pullSecret = await kubectl(['-n', RELEASE_NAMESPACE, 'create', 'secret', 'docker-registry', 'ecr-anywhere-image', `--docker-server=${SEED_ECR_HOST}`, '--docker-username=AWS', `--docker-password=${token}`, '--dry-run=client', '-o', 'yaml']);
+    await kubectl(['apply', '-f', '-'], pullSecret);
     const env = Object.entries(standInAwsEnv(standIn.url)).filter(([name]) => name !== 'AWS_REGION').map(([name, value]) => ({ name, value }));
     const values = { aws: { region: 'us-east-1', env }, image: { repository: IMAGE_REPOSITORY, tag: IMAGE_TAG, pullPolicy: 'Always' }, imagePullSecrets: [{ name: 'ecr-anywhere-image' }] };
     await withValuesFile(values, (file) =>
-      tool('helm', ['--kubeconfig', cluster.info.kubeconfig, 'upgrade', '--install', RELEASE, CHART_DIR, '-n', RELEASE_NAMESPACE, '--values', file, '--wait', '--timeout', '180s']),
+      tool('helm', ['--kubeconfig', cluster.info.kubeconfig, 'upgrade', '--install', RELEASE, CHART_DIR, '-n', RELEASE_NAMESPACE, '--values', file, '--wait', '--timeout', '100s']),
     );
     const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
     const deployment = await apps.readNamespacedDeployment({ name: `${RELEASE}-webhook`, namespace: RELEASE_NAMESPACE }).catch(() => undefined);
