@@ -20,10 +20,10 @@ const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const IMAGE_REPOSITORY = 'ecr-anywhere';
 const IMAGE_TAG = 'node';
 const TEST_REPOSITORY_TAG = 'private/app:v1';
-// Tokens live 11 h 30 s and the refresher's threshold is 10 h 59 m 30 s: a filled Secret turns stale one minute later,
-// so the one-minute CronJob soon has something to refresh (and to fail on once the webhook is gone).
-const TOKEN_LIFETIME_MS = 11 * 3_600_000 + 30_000;
-const REFRESH_THRESHOLD = '10h59m30s';
+// Tokens live 11 h 15 s and the refresher's threshold is 10 h 59 m 45 s: a filled Secret turns stale 30 s later, so
+// the one-minute CronJob soon has something to refresh (and to fail on once the webhook is gone).
+const TOKEN_LIFETIME_MS = 11 * 3_600_000 + 15_000;
+const REFRESH_THRESHOLD = '10h59m45s';
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -56,6 +56,8 @@ describe('the chart on a real node', { skip: nodeUnavailable(), timeout: 600_000
   const webhookPods = async (): Promise<V1Pod[]> =>
     (await cluster.core.listNamespacedPod({ namespace: releaseNamespace, labelSelector: 'app.kubernetes.io/component=webhook' })).items;
   const jobs = async (): Promise<V1Job[]> => (await batch.listNamespacedJob({ namespace: releaseNamespace })).items.filter((job) => job.metadata?.ownerReferences?.[0]?.name === cronJobName);
+  const jobSummary = async (): Promise<string> =>
+    (await jobs()).map((job) => `${job.metadata?.name}: succeeded ${job.status?.succeeded ?? 0}, failed ${job.status?.failed ?? 0}`).join('; ') || 'none';
   const expiryOf = async (name: string): Promise<string | undefined> =>
     (await cluster.core.readNamespacedSecret({ namespace: appNamespace, name })).metadata?.annotations?.[EXPIRES_AT_ANNOTATION];
 
@@ -160,6 +162,8 @@ describe('the chart on a real node', { skip: nodeUnavailable(), timeout: 600_000
     await until('a refresher Job that refreshed the Secret', 240_000, async () => {
       const refreshed = (await expiryOf('pull')) !== before;
       return refreshed && (await jobs()).some(jobSucceeded) ? true : undefined;
+    }).catch(async (error: Error) => {
+      throw new Error(`${error.message}; expiry ${before} -> ${await expiryOf('pull')}; jobs: ${await jobSummary()}`);
     });
     const done = (await jobs()).find(jobSucceeded);
     const container = done?.spec?.template.spec?.containers[0];
@@ -174,7 +178,9 @@ describe('the chart on a real node', { skip: nodeUnavailable(), timeout: 600_000
     const scaledAt = Date.now();
     const failed = await until('a refresher Job started after the scale-down to fail', 240_000, async () =>
       (await jobs()).find((job) => new Date(job.metadata?.creationTimestamp ?? 0).getTime() >= scaledAt - 1_000 && jobFailed(job)),
-    );
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; jobs: ${await jobSummary()}`);
+    });
     assert.ok(failed.metadata?.name);
   });
 });
