@@ -1,5 +1,5 @@
 # The real node of `npm run cluster:up -- --node` (sourced by cluster-up.sh, cluster-down.sh, cluster-exec.sh after
-# harness.sh; functions only, nothing runs on source). See ../../docs/real-node.md for the why of every setting.
+# harness.sh; functions only, nothing runs on source). README "Local control plane" says how to use it.
 #
 # One network namespace made here holds everything: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # containerd, the kubelet, the tests' registry and ECR stand-in, and the tests themselves (cluster-exec.sh). It has
