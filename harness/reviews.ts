@@ -1,7 +1,8 @@
 // AdmissionReview fixtures shaped like the API server sends them; each call returns a fresh object.
 import { randomUUID } from 'node:crypto';
 import { DOCKER_CONFIG_JSON_TYPE, MANAGED_LABEL } from '../src/common/names.js';
-import type { AdmissionReview, SecretObject } from '../src/admission/review.js';
+import type { SecretObject } from '../src/admission/review.js';
+import type { AdmissionReview } from '../src/http/review-envelope.js';
 
 export interface SecretSpec {
   namespace?: string;

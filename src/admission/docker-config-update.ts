@@ -1,68 +1,24 @@
 // The new `.dockerconfigjson` value of a Secret for a set of tokens, and a memo of it. Decoding, merging and
-// re-encoding a config that holds ~2 KB ECR passwords is most of an admission's work, and most admissions repeat
-// an earlier one exactly: every Secret still holding the placeholder, or the previous token for the same
-// registries, turns into the same new value until the token changes.
+// re-encoding a config that holds ~2 KB ECR passwords is most of an admission's work, and at load most admissions
+// repeat an earlier one exactly: every Secret still holding the placeholder, or the previous token for the same
+// registries, turns into the same new value until the token changes (measured in docs/benchmarks.md).
 import { LRUCache } from 'lru-cache';
-import type { Base64Text } from './base64.js';
-import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries, type AuthEntry } from './docker-config.js';
-import { formatRfc3339 } from '../common/time.js';
 import type { EcrToken } from '../ecr/token.js';
+import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries, type AuthEntry } from './docker-config.js';
 
-/** What a Secret must hold: an auths entry per registry host, and the earliest expiry among their tokens. */
-export interface WantedCredentials {
-  readonly entries: ReadonlyMap<string, AuthEntry>;
-  /** RFC 3339: the `expires_at` annotation. */
-  readonly expiresAt: string;
-  /** Identifies hosts + tokens (not their content): equal keys mean equal entries. */
-  readonly key: string;
-}
+/** Registry host → the token that authorizes it. */
+export type TokensByHost = ReadonlyMap<string, EcrToken>;
 
 /** The new encoded value, or undefined when `current` already holds every wanted entry. */
-export type DockerConfigUpdate = (current: string | undefined, wanted: WantedCredentials) => Base64Text | undefined;
+export type DockerConfigUpdate = (current: string | undefined, tokensByHost: TokensByHost) => string | undefined;
 
-interface PreparedToken {
-  readonly id: number;
-  readonly entry: AuthEntry;
-  readonly expiresAtMs: number;
-  readonly expiresAtText: string;
+/** The auths entries a Secret must hold: one per registry host. */
+export function wantedEntries(tokensByHost: TokensByHost): Map<string, AuthEntry> {
+  return new Map([...tokensByHost].map(([host, token]) => [host, ecrAuthEntry(token.password)]));
 }
 
-// Tokens are immutable and shared by every admission for hours: their auths entry (a base64 of the whole
-// password) and their expiry text are computed once per token, not once per admission.
-const preparedTokens = new WeakMap<EcrToken, PreparedToken>();
-let lastTokenId = 0;
-
-function prepare(token: EcrToken): PreparedToken {
-  let prepared = preparedTokens.get(token);
-  if (prepared === undefined) {
-    lastTokenId += 1;
-    prepared = {
-      id: lastTokenId,
-      entry: ecrAuthEntry(token.password),
-      expiresAtMs: token.expiresAt.getTime(),
-      expiresAtText: formatRfc3339(token.expiresAt),
-    };
-    preparedTokens.set(token, prepared);
-  }
-  return prepared;
-}
-
-export function wantedCredentials(tokensByHost: ReadonlyMap<string, EcrToken>): WantedCredentials {
-  const entries = new Map<string, AuthEntry>();
-  let earliest: PreparedToken | undefined;
-  let key = '';
-  for (const [host, token] of tokensByHost) {
-    const prepared = prepare(token);
-    entries.set(host, prepared.entry);
-    if (earliest === undefined || prepared.expiresAtMs < earliest.expiresAtMs) earliest = prepared;
-    key += `${host}=${prepared.id};`;
-  }
-  if (earliest === undefined) throw new Error('wantedCredentials needs at least one token');
-  return { entries, expiresAt: earliest.expiresAtText, key };
-}
-
-export const updateDockerConfig: DockerConfigUpdate = (current, wanted) => {
-  const merged = mergeAuthEntries(decodeDockerConfig(current), wanted.entries);
+export const updateDockerConfig: DockerConfigUpdate = (current, tokensByHost) => {
+  const merged = mergeAuthEntries(decodeDockerConfig(current), wantedEntries(tokensByHost));
   return merged.changed ? encodeDockerConfig(merged.config) : undefined;
 };
 
@@ -75,20 +31,36 @@ export interface DockerConfigMemoOptions {
 
 const UNCHANGED = ''; // never a computed value: encoding a config object always yields text
 
-/** `updateDockerConfig` with a bounded LRU memo keyed by (wanted hosts + tokens, current value). */
+/**
+ * `updateDockerConfig` with a bounded LRU memo keyed by (hosts and the tokens' identities, current value). Tokens
+ * are told apart by object identity, not content: each fetched token gets a number the first time it is seen.
+ */
 export function memoizedDockerConfigUpdate(options: DockerConfigMemoOptions = {}): DockerConfigUpdate {
   const maxInputChars = options.maxInputChars ?? 64 * 1024;
-  const memo = new LRUCache<string, Base64Text | ''>({
+  const memo = new LRUCache<string, string>({
     maxSize: options.maxChars ?? 4 * 1024 * 1024,
     sizeCalculation: (value, key) => value.length + key.length + 1,
   });
-  return (current, wanted) => {
-    if (current !== undefined && current.length > maxInputChars) return updateDockerConfig(current, wanted);
-    const memoKey = `${wanted.key}\n${current ?? '\n'}`;
-    const remembered = memo.get(memoKey);
+  const tokenIds = new WeakMap<EcrToken, number>();
+  let tokensSeen = 0;
+  const idOf = (token: EcrToken): number => {
+    let id = tokenIds.get(token);
+    if (id === undefined) {
+      tokensSeen += 1;
+      id = tokensSeen;
+      tokenIds.set(token, id);
+    }
+    return id;
+  };
+  return (current, tokensByHost) => {
+    if (current !== undefined && current.length > maxInputChars) return updateDockerConfig(current, tokensByHost);
+    let key = '';
+    for (const [host, token] of tokensByHost) key += `${host}=${idOf(token)};`;
+    key += `\n${current ?? '\n'}`;
+    const remembered = memo.get(key);
     if (remembered !== undefined) return remembered === UNCHANGED ? undefined : remembered;
-    const computed = updateDockerConfig(current, wanted);
-    memo.set(memoKey, computed ?? UNCHANGED);
+    const computed = updateDockerConfig(current, tokensByHost);
+    memo.set(key, computed ?? UNCHANGED);
     return computed;
   };
 }

@@ -1,7 +1,7 @@
 // Building and merging `.dockerconfigjson` content. We own only the auths entries of the registries we manage:
 // every other key and every other registry's entry survives a merge.
-import { toBase64Text, type Base64Text } from './base64.js';
 import { ECR_USERNAME } from '../common/names.js';
+import { isJsonObject } from './review.js';
 
 export interface AuthEntry {
   username: string;
@@ -13,10 +13,6 @@ export interface AuthEntry {
 export interface DockerConfig {
   auths: Record<string, unknown>;
   [extra: string]: unknown;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The auths entry for an ECR token: user `AWS`, and `auth` = base64("AWS:" + password). */
@@ -43,18 +39,19 @@ export function decodeDockerConfig(base64Value: string | undefined): DockerConfi
   } catch {
     return { auths: {} };
   }
-  if (!isPlainObject(parsed)) return { auths: {} };
-  const auths = isPlainObject(parsed.auths) ? parsed.auths : {};
+  if (!isJsonObject(parsed)) return { auths: {} };
+  const auths = isJsonObject(parsed.auths) ? parsed.auths : {};
   return { ...parsed, auths: { ...auths } };
 }
 
-export function encodeDockerConfig(config: DockerConfig): Base64Text {
-  return toBase64Text(JSON.stringify(config));
+/** The base64 `.dockerconfigjson` value of a config. */
+export function encodeDockerConfig(config: DockerConfig): string {
+  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64');
 }
 
 function holdsEntry(current: unknown, wanted: AuthEntry): boolean {
   return (
-    isPlainObject(current) &&
+    isJsonObject(current) &&
     current.username === wanted.username &&
     current.password === wanted.password &&
     current.auth === wanted.auth

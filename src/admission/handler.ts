@@ -1,44 +1,55 @@
-// handle(review) → response: the webhook's logic behind one interface (controller-runtime's Handle). It plans
-// (pure), fetches the tokens the plan names (through the cache), and injects them (pure).
+// handle(request, { now, signal }) → decision: the webhook's logic behind one interface (controller-runtime's
+// Handle). It plans (pure), fetches the tokens the plan names (through the cache), and builds the patch (pure). The
+// HTTP layer alone turns a decision into an AdmissionReview answer, logs it and counts it.
+import type { Operation } from 'fast-json-patch';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
-import type { Clock } from '../common/time.js';
-import { planAdmission, describeSecret, type AdmissionPlan } from './plan.js';
-import { ADMISSION_API_VERSION, type AdmissionRequest, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
-import { injectCredentials, memoizedInjectionSteps } from './credential-patch.js';
 import type { EcrToken } from '../ecr/token.js';
+import { credentialPatch } from './credential-patch.js';
+import { updateDockerConfig, type DockerConfigUpdate } from './docker-config-update.js';
+import { describeSecret, planAdmission, type AdmissionPlan } from './plan.js';
+import type { AdmissionRequest } from './review.js';
 
 export type AdmissionOutcome = 'patched' | 'unchanged' | 'skipped' | 'refused';
 
-export interface HandledReview {
-  readonly body: AdmissionReviewResponse;
+export interface AdmissionContext {
+  readonly now: Date;
+  /** Aborted when the caller stops waiting: the handler then stops waiting for ECR too. */
+  readonly signal: AbortSignal;
+}
+
+export interface AdmissionDecision {
   readonly outcome: AdmissionOutcome;
+  readonly allowed: boolean;
+  /** The JSON Patch: non-empty exactly when the outcome is `patched`. */
+  readonly operations: readonly Operation[];
+  /** Why the write is refused, when it is. */
+  readonly refusal: EcrAnywhereError | undefined;
+  /** Admission warnings the API server shows to the client. */
+  readonly warnings: readonly string[];
   /** Safe to log: why the review ended as it did (never secret material). */
   readonly detail: string;
+  /** `namespace/name` of the Secret, for logs. */
   readonly secret: string;
 }
 
-export interface ReviewHandlerDeps {
-  /** A region's token when one is held with enough life: no promise on the warm path. */
-  readonly cachedToken: (region: string) => EcrToken | undefined;
-  /** A region's token, fetched from ECR when none is held. */
+export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionContext) => Promise<AdmissionDecision>;
+
+export interface AdmissionHandlerDeps {
+  /** A region's token: the held one while it has enough life, else fetched from ECR (single-flight). */
   readonly tokenFor: (region: string) => Promise<EcrToken>;
   readonly defaultRegion: string;
-  readonly clock: Clock;
+  /** How the new `.dockerconfigjson` is computed; the webhook passes a memoized one. */
+  readonly updateDockerConfig?: DockerConfigUpdate;
 }
 
-/** Answers at once when every token is held (nearly always), and with a promise while one is fetched. */
-export type ReviewHandler = (review: AdmissionReview) => HandledReview | Promise<HandledReview>;
+type InjectPlan = Extract<AdmissionPlan, { action: 'inject' }>;
 
-function reviewResponse(response: AdmissionReviewResponse['response']): AdmissionReviewResponse {
-  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+function allowed(outcome: 'unchanged' | 'skipped', detail: string, secret: string): AdmissionDecision {
+  return { outcome, allowed: true, operations: [], refusal: undefined, warnings: [], detail, secret };
 }
 
-export function refusal(uid: string, error: EcrAnywhereError): AdmissionReviewResponse {
-  return reviewResponse({
-    uid,
-    allowed: false,
-    status: { code: error.status, reason: error.code, message: `ecr-anywhere: ${error.message} [${error.code}]` },
-  });
+export function refused(error: EcrAnywhereError, secret: string): AdmissionDecision {
+  return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret };
 }
 
 function asEcrAnywhereError(error: unknown): EcrAnywhereError {
@@ -46,59 +57,43 @@ function asEcrAnywhereError(error: unknown): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.INTERNAL, 'unexpected failure while fetching ECR tokens');
 }
 
-type InjectPlan = Extract<AdmissionPlan, { action: 'inject' }>;
-
+/** Registry host → token: the annotation's hosts, or the default registry of the one region. */
 function tokensByHostOf(plan: InjectPlan, tokens: readonly EcrToken[]): Map<string, EcrToken> {
   if (plan.registries.length === 0) return new Map([[tokens[0]!.proxyHost, tokens[0]!]]);
   const tokenOfRegion = new Map(tokens.map((token) => [token.region, token]));
   return new Map(plan.registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
 }
 
-export function createReviewHandler(deps: ReviewHandlerDeps): ReviewHandler {
-  const injectionSteps = memoizedInjectionSteps();
+/** The tokens, unless the caller stops waiting first. */
+function tokensUnlessAborted(fetching: Promise<EcrToken[]>, signal: AbortSignal): Promise<EcrToken[]> {
+  if (signal.aborted) return Promise.reject(abandoned());
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(abandoned());
+    signal.addEventListener('abort', onAbort, { once: true });
+    fetching.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
-  const inject = (request: AdmissionRequest, plan: InjectPlan, tokens: readonly EcrToken[], secret: string): HandledReview => {
-    const tokensByHost = tokensByHostOf(plan, tokens);
-    const credentialPatch = injectCredentials(plan.secret, tokensByHost, deps.clock(), injectionSteps);
-    if (credentialPatch.operations.length === 0) {
-      return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'unchanged', detail: 'credentials current', secret };
-    }
-    return {
-      body: reviewResponse({ uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: credentialPatch.base64 }),
-      outcome: 'patched',
-      detail: `registries ${[...tokensByHost.keys()].join(',')}`,
-      secret,
-    };
-  };
+function abandoned(): EcrAnywhereError {
+  return new EcrAnywhereError(ErrorCodes.ECR_TIMEOUT, 'the API server stopped waiting before the ECR tokens arrived');
+}
 
-  const heldTokens = (regions: readonly string[]): EcrToken[] | undefined => {
-    const tokens: EcrToken[] = [];
-    for (const region of regions) {
-      const token = deps.cachedToken(region);
-      if (token === undefined) return undefined;
-      tokens.push(token);
-    }
-    return tokens;
-  };
-
-  return (review) => {
-    const request = review.request;
+export function createAdmissionHandler(deps: AdmissionHandlerDeps): AdmissionHandler {
+  const update = deps.updateDockerConfig ?? updateDockerConfig;
+  return async (request, context) => {
     const secret = describeSecret(request);
     const plan = planAdmission(request, deps.defaultRegion);
-    if (plan.action === 'skip') {
-      return { body: reviewResponse({ uid: request.uid, allowed: true }), outcome: 'skipped', detail: plan.reason, secret };
+    if (plan.action === 'skip') return allowed('skipped', plan.reason, secret);
+    if (plan.action === 'refuse') return refused(plan.error, secret);
+    let tokens: EcrToken[];
+    try {
+      tokens = await tokensUnlessAborted(Promise.all(plan.regions.map((region) => deps.tokenFor(region))), context.signal);
+    } catch (error) {
+      return refused(asEcrAnywhereError(error), secret);
     }
-    if (plan.action === 'refuse') {
-      return { body: refusal(request.uid, plan.error), outcome: 'refused', detail: plan.error.code, secret };
-    }
-    const held = heldTokens(plan.regions);
-    if (held !== undefined) return inject(request, plan, held, secret);
-    return Promise.all(plan.regions.map((region) => deps.tokenFor(region))).then(
-      (tokens) => inject(request, plan, tokens, secret),
-      (error: unknown) => {
-        const failure = asEcrAnywhereError(error);
-        return { body: refusal(request.uid, failure), outcome: 'refused', detail: failure.code, secret };
-      },
-    );
+    const tokensByHost = tokensByHostOf(plan, tokens);
+    const operations = credentialPatch(plan.secret, tokensByHost, context.now, update);
+    if (operations.length === 0) return allowed('unchanged', 'credentials current', secret);
+    return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings: [], detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret };
   };
 }

@@ -4,17 +4,11 @@ export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
 
-// Every admission stamps `updated_at` with the current second: remember the last one formatted.
-let lastFormatted = { second: Number.NaN, text: '' };
+export const DAY_MS = 86_400_000;
 
 /** RFC 3339 in UTC with second precision, the form the original product wrote (`2024-05-01T12:00:00Z`). */
 export function formatRfc3339(date: Date): string {
-  const second = Math.floor(date.getTime() / 1000);
-  if (second !== lastFormatted.second) {
-    const iso = date.toISOString(); // always YYYY-MM-DDTHH:mm:ss.sssZ for the years we meet (0–9999)
-    lastFormatted = { second, text: `${iso.slice(0, 19)}Z` };
-  }
-  return lastFormatted.text;
+  return `${date.toISOString().slice(0, 19)}Z`; // toISOString is always YYYY-MM-DDTHH:mm:ss.sssZ for years 0–9999
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -26,7 +20,7 @@ export function parseRfc3339(text: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /** Parses durations such as `6h`, `90m`, `1h30m`, `45s` into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {

@@ -1,7 +1,10 @@
 // The only importer of the ECR SDK. Credentials come from the SDK's standard provider chain (static keys, web
 // identity, profiles with role_arn or credential_process); endpoints from the standard AWS_ENDPOINT_URL_* variables.
+// The chain is taken from @aws-sdk/credential-provider-node, the package the ECR client itself uses by default:
+// @aws-sdk/credential-providers re-exports the same function but loads every other provider with it (Cognito, SSO
+// clients…), ~9 MiB the webhook never uses.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import { hostOfProxyEndpoint } from './registry-host.js';
 import type { EcrToken, FetchEcrToken } from './token.js';
@@ -50,14 +53,24 @@ const VERB_OF: Record<EcrOutcome, string> = {
   unavailable: 'failed',
 };
 
-/** Maps any SDK failure to our error type; the SDK's own message is kept (it names no secret), but shortened. */
+/** What each outcome means, in our words: the SDK's own message is not echoed (it can name ARNs and policies). */
+const REASON_OF: Record<Exclude<EcrOutcome, 'timeout'>, string> = {
+  refused: "the webhook's AWS credentials were not accepted or may not call it",
+  throttled: 'AWS asked to slow down',
+  unavailable: 'ECR could not be reached or gave an unusable answer',
+};
+
+/** The SDK's error code (`AccessDeniedException`, `ECONNREFUSED`, ...) when it is a plain identifier. */
+function sdkCode(error: unknown): string {
+  const named = error instanceof Error ? error.name : '';
+  const code = named !== '' && named !== 'Error' ? named : (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Za-z][\w.:-]{0,63}$/.test(code) ? code : 'UnknownError';
+}
+
+/** Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more. */
 export function toEcrError(error: unknown, region: string, timeoutMs: number): EcrAnywhereError {
   const outcome = classify(error);
-  const name = error instanceof Error ? error.name : 'Error';
-  const detail =
-    outcome === 'timeout'
-      ? `no answer within ${timeoutMs} ms`
-      : `${name}: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`;
+  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome]}`;
   return new EcrAnywhereError(SPEC_OF[outcome], `ECR GetAuthorizationToken in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 
@@ -69,7 +82,7 @@ function decodePassword(authorizationToken: string): string {
 
 export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
   // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
-  const credentials = fromNodeProviderChain();
+  const credentials = defaultProvider();
   const clients = new Map<string, ECRClient>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
 

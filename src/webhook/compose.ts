@@ -7,8 +7,9 @@ import type { Logger } from '../common/logger.js';
 import type { Clock } from '../common/time.js';
 import { buildWebhookApp } from '../http/webhook-app.js';
 import { createEcrTokenFetcher } from '../ecr/adapter.js';
-import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
-import { createReviewHandler } from '../admission/handler.js';
+import { registerWebhookMetrics, type WebhookMetrics } from '../http/metrics.js';
+import { createAdmissionHandler } from '../admission/handler.js';
+import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
 import { TokenCache } from '../ecr/token-cache.js';
 
 export interface WebhookParts {
@@ -33,12 +34,11 @@ export function composeWebhook(options: {
     onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
   });
   const tokenCache = new TokenCache(fetchToken, options.clock);
-  const handler = createReviewHandler({
-    cachedToken: (region) => tokenCache.cached(region),
+  const handler = createAdmissionHandler({
     tokenFor: (region) => tokenCache.get(region),
     defaultRegion: options.awsRegion,
-    clock: options.clock,
+    updateDockerConfig: memoizedDockerConfigUpdate(),
   });
-  const app = buildWebhookApp({ handler, logger: options.logger, metrics, ...(options.tls ? { tls: options.tls } : {}) });
+  const app = buildWebhookApp({ handler, logger: options.logger, metrics, clock: options.clock, ...(options.tls ? { tls: options.tls } : {}) });
   return { app, tokenCache, metrics };
 }

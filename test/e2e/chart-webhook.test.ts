@@ -3,9 +3,12 @@
 // chart's Deployment declares (Secret and downward-API references resolved as the kubelet would), authenticated
 // as the chart's webhook ServiceAccount, listening on the chart Service's ClusterIP:443 (the harness routes
 // nothing, so the API server dials that loopback address itself). The webhook fills its TLS Secret and the caBundle
-// with only the chart's RBAC, and the API server, calling through the chart's MutatingWebhookConfiguration, fills a
-// labeled Secret.
+// with only the chart's RBAC, and the API server, calling through the chart's MutatingWebhookConfiguration with the
+// client certificate the chart's webhook.clientAuth demands, fills a labeled Secret.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toKubernetesError } from '../../src/common/kubernetes-client.js';
 import { EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
@@ -77,6 +80,8 @@ describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }
         env: ['AWS_ENDPOINT_URL_ECR', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'].map((name) => ({ name, value: keys[name] })),
       },
       extraNamespaceLabels: scope,
+      // Only the API server may call: its webhook client certificate comes from the harness CA (cluster-up.sh).
+      webhook: { clientAuth: { enabled: true, caBundle: await readFile(cluster.info.webhookClientCaFile, 'utf8'), allowedNames: [cluster.info.webhookClientName] } },
     };
     const installed = await withValuesFile(values, (file) => tools.helm(['install', release, CHART_DIR, '--namespace', namespace, '--values', file]));
     assert.equal(installed.code, 0, installed.stderr);
@@ -99,6 +104,13 @@ describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }
         env[name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
       }
     }
+    // The CA bundle volume, as the kubelet would mount it: the chart's ConfigMap written to a file.
+    const caVolume = podTemplate(deployment).spec.volumes?.find((volume) => volume.name === 'client-ca');
+    const caMap = await cluster.core.readNamespacedConfigMap({ name: at<string>(caVolume, 'configMap', 'name'), namespace });
+    const caDir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-client-ca-'));
+    await writeFile(join(caDir, 'ca.crt'), caMap.data?.['ca.crt'] ?? '');
+    assert.equal(env.CLIENT_CA_FILE, '/client-ca/ca.crt');
+    env.CLIENT_CA_FILE = join(caDir, 'ca.crt');
     const account = at<string>(podTemplate(deployment).spec, 'serviceAccountName');
     env.KUBECONFIG = await kubeconfigForUser(cluster, `system:serviceaccount:${namespace}:${account}`, ['system:serviceaccounts', `system:serviceaccounts:${namespace}`]);
     env.TLS_CHECK_INTERVAL = '2s';

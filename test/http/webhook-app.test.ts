@@ -7,11 +7,12 @@ import { ecrAuthEntry } from '../../src/admission/docker-config.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
-import type { AdmissionReviewResponse, SecretObject } from '../../src/admission/review.js';
+import type { SecretObject } from '../../src/admission/review.js';
+import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { buildWebhookApp } from '../../src/http/webhook-app.js';
 import { composeWebhook, type WebhookParts } from '../../src/webhook/compose.js';
-import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
-import type { ReviewHandler } from '../../src/admission/handler.js';
+import { registerWebhookMetrics } from '../../src/http/metrics.js';
+import type { AdmissionHandler } from '../../src/admission/handler.js';
 import { useStandInAwsEnv } from '../../harness/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
 import { captureLogs, type CapturedLogs } from '../../harness/log-capture.js';
@@ -210,7 +211,7 @@ describe('POST /sync with bad input', () => {
 
 describe('a handler that fails', () => {
   // The real handler does not throw; these stand-ins provoke what the HTTP layer must survive if it ever did.
-  const failing: Record<string, ReviewHandler> = {
+  const failing: Record<string, AdmissionHandler> = {
     'throws at once': () => {
       throw new Error(`boom ${CANARY}`);
     },
@@ -220,7 +221,7 @@ describe('a handler that fails', () => {
     it(`${how}: the API server gets a well-formed refusal, counted and logged without the error's text`, async () => {
       const captured = captureLogs('trace');
       const ownRegistry = createMetricsRegistry({ processMetrics: false });
-      const app = buildWebhookApp({ handler, logger: captured.logger, metrics: registerWebhookMetrics(ownRegistry, () => [], systemClock) });
+      const app = buildWebhookApp({ handler, logger: captured.logger, clock: systemClock, metrics: registerWebhookMetrics(ownRegistry, () => [], systemClock) });
       try {
         const reply = await app.inject({ method: 'POST', url: '/sync', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(secretReview(managedSecret(), { uid: 'u-fail' })) });
         assert.equal(reply.statusCode, 200);

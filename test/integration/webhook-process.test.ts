@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jsonPatch from 'fast-json-patch';
 import { ecrAuthEntry } from '../../src/admission/docker-config.js';
-import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { createSelfSignedServing, type ServingCertificate } from '../../src/tls/certificates.js';
 import { standInAwsEnv } from '../../harness/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
@@ -99,10 +99,22 @@ describe('ecr-anywhere webhook (process)', () => {
     assert.match(webhook.output(), /reloaded the TLS certificate/);
   });
 
-  it('never writes tokens or Secret data to its output, even at trace level', () => {
+  it('never writes tokens or Secret data to its output in any encoding, even at trace level', async () => {
+    // Secret data that needs JSON escaping, so its plain, base64 and JSON-escaped forms all differ.
+    const data = `${CANARY}-data "quoted" \\ ü`;
+    const holding = managedSecret({ data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { auth: data } } })).toString('base64'), other: Buffer.from(data).toString('base64') } });
+    const answered = await postJson(webhook.port, '/sync', secretReview(holding, { operation: 'UPDATE', oldObject: holding }), currentCa);
+    assert.equal(answered.status, 200);
+    const broken = await postJson(webhook.port, '/sync', `{"request": "${data}`, currentCa);
+    assert.equal(broken.status, 400);
+    const password = standIn.issued[0];
+    assert.ok(password !== undefined, 'a token was issued');
+    const secrets = [data, password, JSON.stringify(data).slice(1, -1)];
+    const forms = secrets.flatMap((text) => [text, Buffer.from(text).toString('base64'), Buffer.from(`AWS:${text}`).toString('base64')]);
+    // Base64 inside a longer value starts at any of three byte offsets: look for a long middle part of each.
+    const fragments = secrets.flatMap((text) => [0, 1, 2].map((shift) => Buffer.from(`${'x'.repeat(shift)}${text}`).toString('base64').slice(4, -4)));
     assert.ok(webhook.output().length > 0);
-    assert.ok(!webhook.output().includes(CANARY), 'a token leaked into the logs');
-    assert.ok(!webhook.output().includes('FAKE'), 'Secret data leaked into the logs');
+    for (const form of [...forms, ...fragments]) assert.ok(!webhook.output().includes(form), `secret material leaked into the logs: ${form.slice(0, 12)}…`);
   });
 
   it('drains an in-flight review on SIGTERM and exits 0, without waiting for idle keep-alive connections', async () => {
@@ -112,7 +124,12 @@ describe('ecr-anywhere webhook (process)', () => {
     assert.equal(held.status, 200);
     standIn.behaviour = 'hang';
     const inFlight = postJson(webhook.port, '/sync', secretReview(managedSecret({ annotations: { 'ecr-anywhere.centml.ai/registries': '123456789012.dkr.ecr.eu-west-3.amazonaws.com' } })), currentCa, keepAlive).catch((e: Error) => e);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // SIGTERM only once the review is in flight: the webhook has asked ECR for the region and is waiting.
+    const askedUntil = Date.now() + 10_000;
+    while (!standIn.calls.some((call) => call.region === 'eu-west-3')) {
+      assert.ok(Date.now() < askedUntil, 'the review never reached ECR');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     webhook.child.kill('SIGTERM');
     const reply = await inFlight;
     assert.ok(!(reply instanceof Error), `in-flight request failed: ${reply instanceof Error ? reply.message : ''}`);

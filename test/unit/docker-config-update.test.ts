@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig } from '../../src/admission/docker-config.js';
-import { memoizedDockerConfigUpdate, updateDockerConfig, wantedCredentials } from '../../src/admission/docker-config-update.js';
+import { memoizedDockerConfigUpdate, updateDockerConfig, wantedEntries } from '../../src/admission/docker-config-update.js';
 import type { EcrToken } from '../../src/ecr/token.js';
 
 const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
@@ -12,25 +12,17 @@ function token(password: string, expiresAt = '2026-11-21T22:00:00Z', region = 'u
 }
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
-describe('wantedCredentials', () => {
-  it('names the earliest expiry and one entry per host', () => {
-    const wanted = wantedCredentials(new Map([[HOST_A, token('a')], [HOST_B, token('b', '2026-11-21T21:00:00Z', 'eu-west-1')]]));
-    assert.equal(wanted.expiresAt, '2026-11-21T21:00:00Z');
-    assert.deepEqual([...wanted.entries], [[HOST_A, ecrAuthEntry('a')], [HOST_B, ecrAuthEntry('b')]]);
-  });
-
-  it('gives different keys to different tokens, even with equal content', () => {
-    const first = wantedCredentials(new Map([[HOST_A, token('same')]]));
-    const again = wantedCredentials(new Map([[HOST_A, token('same')]]));
-    assert.notEqual(first.key, again.key);
-    const shared = token('shared');
-    assert.equal(wantedCredentials(new Map([[HOST_A, shared]])).key, wantedCredentials(new Map([[HOST_A, shared]])).key);
+describe('wantedEntries', () => {
+  it('gives one ECR entry per host, the same entry for hosts sharing a token', () => {
+    const shared = token('a');
+    const entries = wantedEntries(new Map([[HOST_A, shared], [HOST_B, token('b', '2026-11-21T21:00:00Z', 'eu-west-1')]]));
+    assert.deepEqual([...entries], [[HOST_A, ecrAuthEntry('a')], [HOST_B, ecrAuthEntry('b')]]);
   });
 });
 
 describe('memoizedDockerConfigUpdate gives the same answers as updateDockerConfig', () => {
   const tokenA = token('pw-a');
-  const wanted = wantedCredentials(new Map([[HOST_A, tokenA]]));
+  const wanted = new Map([[HOST_A, tokenA]]);
   const current = updateDockerConfig(undefined, wanted);
   const inputs: Record<string, string | undefined> = {
     'no value': undefined,
@@ -60,7 +52,7 @@ describe('memoizedDockerConfigUpdate gives the same answers as updateDockerConfi
     const memoized = memoizedDockerConfigUpdate();
     const placeholder = b64('FAKE');
     memoized(placeholder, wanted);
-    const renewed = wantedCredentials(new Map([[HOST_A, token('pw-a2', '2026-11-22T10:00:00Z')]]));
+    const renewed = new Map([[HOST_A, token('pw-a2', '2026-11-22T10:00:00Z')]]);
     const value = memoized(placeholder, renewed);
     assert.deepEqual(decodeDockerConfig(value).auths[HOST_A], ecrAuthEntry('pw-a2'));
   });
@@ -72,4 +64,5 @@ describe('memoizedDockerConfigUpdate gives the same answers as updateDockerConfi
       for (const input of [big, ...Object.values(inputs)]) assert.equal(memoized(input, wanted), updateDockerConfig(input, wanted));
     }
   });
+
 });

@@ -4,7 +4,8 @@ import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ecrAuthEntry } from '../../src/admission/docker-config.js';
 import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
 import type { SecretObject } from '../../src/admission/review.js';
-import { injectCredentials, memoizedInjectionSteps, type CredentialPatch } from '../../src/admission/credential-patch.js';
+import { credentialPatch } from '../../src/admission/credential-patch.js';
+import { memoizedDockerConfigUpdate } from '../../src/admission/docker-config-update.js';
 import type { EcrToken } from '../../src/ecr/token.js';
 import { decodeDockerConfigOf, managedSecret } from '../../harness/reviews.js';
 
@@ -18,27 +19,16 @@ function token(region: string, password: string, expiresAt: string): EcrToken {
 const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
 const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
 
-/** Shared by every test, so the memos see values again and again, as the webhook's do. */
-const remembered = memoizedInjectionSteps();
+/** Shared by every test, so the memo sees values again and again, as the webhook's does. */
+const remembered = memoizedDockerConfigUpdate();
 
-function assertSelfConsistent(patch: CredentialPatch, what: string): void {
-  assert.deepEqual(JSON.parse(patch.json), patch.operations, `${what}: json text and operations agree`);
-  assert.equal(Buffer.from(patch.base64, 'base64').toString('utf8'), patch.json, `${what}: base64 is the json`);
-}
-
-/**
- * The patch's operations, checking on every call that its JSON text and base64 say exactly the same, and that the
- * memoized steps (first and remembered) give the same patch as the plain ones.
- */
+/** The patch's operations, checking on every call that the memoized update (first and remembered) gives the same. */
 function operationsOf(secret: SecretObject, tokens: Map<string, EcrToken>, now: Date): Operation[] {
-  const patch = injectCredentials(secret, tokens, now);
-  assertSelfConsistent(patch, 'plain');
+  const operations = credentialPatch(secret, tokens, now);
   for (const round of ['memoized', 'memoized again']) {
-    const memoized = injectCredentials(secret, tokens, now, remembered);
-    assertSelfConsistent(memoized, round);
-    assert.deepEqual(memoized, patch, `${round} equals plain`);
+    assert.deepEqual(credentialPatch(secret, tokens, now, remembered), operations, `${round} equals plain`);
   }
-  return [...patch.operations];
+  return operations;
 }
 
 function apply(secret: SecretObject, tokens: Map<string, EcrToken>, now = NOW): SecretObject {
@@ -47,7 +37,7 @@ function apply(secret: SecretObject, tokens: Map<string, EcrToken>, now = NOW): 
   return jsonPatch.applyPatch(structuredClone(secret), operations, true).newDocument;
 }
 
-describe('injectCredentials', () => {
+describe('credentialPatch', () => {
   it('fills a FAKE Secret with one entry per registry and sets both annotations', () => {
     const result = apply(managedSecret(), new Map([[HOST_A, tokenA], [HOST_B, tokenB]]));
     assert.deepEqual(decodeDockerConfigOf(result).auths, { [HOST_A]: ecrAuthEntry('pw-a'), [HOST_B]: ecrAuthEntry('pw-b') });

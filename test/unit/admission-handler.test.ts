@@ -1,0 +1,58 @@
+// The handler's decisions, driven with plain token functions: the plan, token lookup and patch are real.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createAdmissionHandler } from '../../src/admission/handler.js';
+import { EcrAnywhereError, ErrorCodes } from '../../src/common/errors.js';
+import { REGISTRIES_ANNOTATION } from '../../src/common/names.js';
+import type { EcrToken } from '../../src/ecr/token.js';
+import { managedSecret, secretReview } from '../../harness/reviews.js';
+
+const NOW = new Date('2026-11-21T10:00:00Z');
+const token = (region: string): EcrToken => ({ region, password: `pw-${region}`, proxyHost: `123456789012.dkr.ecr.${region}.amazonaws.com`, expiresAt: new Date('2026-11-21T22:00:00Z') });
+const open = (): AbortSignal => new AbortController().signal;
+
+describe('createAdmissionHandler', () => {
+  it('patches a managed Secret with the default registry of the default region', async () => {
+    const handle = createAdmissionHandler({ tokenFor: async (region) => token(region), defaultRegion: 'us-east-1' });
+    const decision = await handle(secretReview(managedSecret()).request, { now: NOW, signal: open() });
+    assert.equal(decision.outcome, 'patched');
+    assert.equal(decision.allowed, true);
+    assert.equal(decision.secret, 'team-a/ecr-secret');
+    assert.match(decision.detail, /123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/);
+    assert.ok(decision.operations.length >= 2);
+  });
+
+  it('asks for one token per region named, not per registry', async () => {
+    const asked: string[] = [];
+    const handle = createAdmissionHandler({ tokenFor: async (region) => (asked.push(region), token(region)), defaultRegion: 'us-east-1' });
+    const registries = '111111111111.dkr.ecr.eu-west-1.amazonaws.com,222222222222.dkr.ecr.eu-west-1.amazonaws.com,111111111111.dkr.ecr.ap-south-1.amazonaws.com';
+    const decision = await handle(secretReview(managedSecret({ annotations: { [REGISTRIES_ANNOTATION]: registries } })).request, { now: NOW, signal: open() });
+    assert.equal(decision.outcome, 'patched');
+    assert.deepEqual(asked.sort(), ['ap-south-1', 'eu-west-1']);
+  });
+
+  it('skips what it must not touch without asking for a token', async () => {
+    const handle = createAdmissionHandler({ tokenFor: () => assert.fail('no token needed'), defaultRegion: 'us-east-1' });
+    const decision = await handle(secretReview(managedSecret({ labels: {} })).request, { now: NOW, signal: open() });
+    assert.deepEqual([decision.outcome, decision.allowed, decision.operations.length], ['skipped', true, 0]);
+  });
+
+  it('turns an ECR failure into a coded refusal', async () => {
+    const handle = createAdmissionHandler({
+      tokenFor: () => Promise.reject(new EcrAnywhereError(ErrorCodes.ECR_REFUSED, 'ECR GetAuthorizationToken in region us-east-1 was refused')),
+      defaultRegion: 'us-east-1',
+    });
+    const decision = await handle(secretReview(managedSecret()).request, { now: NOW, signal: open() });
+    assert.equal(decision.outcome, 'refused');
+    assert.equal(decision.refusal?.code, 'ECR_ANYWHERE_ECR_REFUSED');
+  });
+
+  it('stops waiting for ECR when the caller goes away', async () => {
+    const caller = new AbortController();
+    const handle = createAdmissionHandler({ tokenFor: () => new Promise<EcrToken>(() => undefined), defaultRegion: 'us-east-1' });
+    const pending = handle(secretReview(managedSecret()).request, { now: NOW, signal: caller.signal });
+    caller.abort();
+    const decision = await pending;
+    assert.equal(decision.refusal?.code, 'ECR_ANYWHERE_ECR_TIMEOUT');
+  });
+});
