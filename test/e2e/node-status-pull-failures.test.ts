@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { MANAGED_LABEL, MANAGED_LABEL_VALUE } from '../../src/common/names.js';
 import { runCli } from '../../harness/cli-process.js';
-import { createNamespace, deleteNamespaces, enabledNamespaceLabels, startClusterWebhook, uniqueName, type ClusterWebhook } from '../../harness/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
-import { ensureNodeCluster, mirrorEcrHost, nodeUnavailable, pushImage, removeMirror, setRegistryPassword, waitForPod, waitingReason, type NodeCluster } from '../../harness/node.js';
-import { startLocalRegistry, type LocalRegistry } from '../../harness/registry.js';
+import { uniqueName } from '../../harness/cluster.js';
+import { ensureNodeCluster, nodeUnavailable, setRegistryPassword, waitForPod, waitingReason, type NodeCluster } from '../../harness/node.js';
+import { startPrivateImage, type PrivateImage } from '../../harness/node-private-image.js';
 
 const ECR_HOST = '333333333333.dkr.ecr.us-east-1.amazonaws.com';
 const IMAGE = `${ECR_HOST}/insight/app:v1`;
@@ -20,28 +19,22 @@ describe('status shows Pods failing to pull with a managed Secret, on a real kub
   const runLabel = { 'e2e.ecr-anywhere/run': uniqueName('insight') };
   const namespace = uniqueName('insight');
   let cluster: NodeCluster;
-  let standIn: EcrStandIn;
-  let registry: LocalRegistry;
-  let webhook: ClusterWebhook;
+  let fixture: PrivateImage;
 
   before(async () => {
     cluster = await ensureNodeCluster();
-    standIn = await startEcrStandIn({ accountId: '333333333333', passwordFor: () => token });
-    registry = await startLocalRegistry(token);
-    await pushImage(registry, cluster.node.images.test, 'insight/app:v1');
-    await mirrorEcrHost(cluster.node, ECR_HOST, registry);
-    await createNamespace(cluster, namespace, enabledNamespaceLabels(runLabel));
-    webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: namespace, namespaceLabels: runLabel });
+    fixture = await startPrivateImage(cluster, {
+      accountId: '333333333333',
+      repositoryTag: 'insight/app:v1',
+      registryPassword: token,
+      passwordFor: () => token,
+      namespace,
+      namespaceLabels: runLabel,
+    });
   });
 
   after(async () => {
-    await webhook?.stop();
-    if (cluster) {
-      await deleteNamespaces(cluster, [namespace]);
-      await removeMirror(cluster.node, ECR_HOST);
-    }
-    await registry?.stop();
-    await standIn?.close();
+    await fixture?.stop();
   });
 
   it('names the Pod, the kubelet reason and the managed Secret with its expiry; Pods without one are left out', async () => {
@@ -50,7 +43,7 @@ describe('status shows Pods failing to pull with a managed Secret, on a real kub
       body: { metadata: { name: 'ecr-secret', labels: { [MANAGED_LABEL]: MANAGED_LABEL_VALUE } }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': '{"auths":{}}' } },
     });
     // The registry stops accepting the token the Secret holds (as after a rotation nobody refreshed).
-    registry = await setRegistryPassword(registry, `newer-${token}`);
+    await setRegistryPassword(fixture.registry, `newer-${token}`);
     const container = { name: 'app', image: IMAGE, imagePullPolicy: 'Always' };
     await cluster.core.createNamespacedPod({ namespace, body: { metadata: { name: 'web' }, spec: { containers: [container], imagePullSecrets: [{ name: 'ecr-secret' }] } } });
     await cluster.core.createNamespacedPod({ namespace, body: { metadata: { name: 'unmanaged' }, spec: { containers: [container] } } });

@@ -6,21 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE } from '../../src/common/names.js';
 import { refreshSummaryOf, runCli } from '../../harness/cli-process.js';
-import { createNamespace, deleteNamespaces, enabledNamespaceLabels, startClusterWebhook, uniqueName, type ClusterWebhook } from '../../harness/cluster.js';
-import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
-import {
-  ensureNodeCluster,
-  isRunning,
-  mirrorEcrHost,
-  nodeUnavailable,
-  pushImage,
-  removeMirror,
-  setRegistryPassword,
-  waitForPod,
-  waitingReason,
-  type NodeCluster,
-} from '../../harness/node.js';
-import { startLocalRegistry, type LocalRegistry } from '../../harness/registry.js';
+import { uniqueName } from '../../harness/cluster.js';
+import { ensureNodeCluster, isRunning, nodeUnavailable, setRegistryPassword, waitForPod, waitingReason, type NodeCluster } from '../../harness/node.js';
+import { startPrivateImage, type PrivateImage } from '../../harness/node-private-image.js';
+import type { LocalRegistry } from '../../harness/registry.js';
 
 const ECR_HOST = '210987654321.dkr.ecr.us-east-1.amazonaws.com';
 const IMAGE = `${ECR_HOST}/rotation/app:v1`;
@@ -35,9 +24,8 @@ describe('token rotation on a real kubelet', { skip: nodeUnavailable(), timeout:
   const namespace = uniqueName('rotation');
   let current = tokens[0];
   let cluster: NodeCluster;
-  let standIn: EcrStandIn;
+  let fixture: PrivateImage;
   let registry: LocalRegistry;
-  let webhook: ClusterWebhook;
 
   const pod = (name: string, secret: string): Parameters<NodeCluster['core']['createNamespacedPod']>[0] => ({
     namespace,
@@ -50,23 +38,20 @@ describe('token rotation on a real kubelet', { skip: nodeUnavailable(), timeout:
 
   before(async () => {
     cluster = await ensureNodeCluster();
-    standIn = await startEcrStandIn({ accountId: '210987654321', passwordFor: () => current });
-    standIn.tokenLifetimeMs = TOKEN_LIFETIME_MS;
-    registry = await startLocalRegistry(tokens[0]);
-    await pushImage(registry, cluster.node.images.test, 'rotation/app:v1');
-    await mirrorEcrHost(cluster.node, ECR_HOST, registry);
-    await createNamespace(cluster, namespace, enabledNamespaceLabels(runLabel));
-    webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: namespace, namespaceLabels: runLabel });
+    fixture = await startPrivateImage(cluster, {
+      accountId: '210987654321',
+      repositoryTag: 'rotation/app:v1',
+      registryPassword: tokens[0],
+      passwordFor: () => current,
+      tokenLifetimeMs: TOKEN_LIFETIME_MS,
+      namespace,
+      namespaceLabels: runLabel,
+    });
+    registry = fixture.registry;
   });
 
   after(async () => {
-    await webhook?.stop();
-    if (cluster) {
-      await deleteNamespaces(cluster, [namespace]);
-      await removeMirror(cluster.node, ECR_HOST);
-    }
-    await registry?.stop();
-    await standIn?.close();
+    await fixture?.stop();
   });
 
   it('pulls with the first token, then after rotation and a refresh only the refreshed Secret pulls', async () => {
