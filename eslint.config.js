@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.cluster/**', 'chart/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.cluster/**', '.node/**', '.demo/**', 'chart/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,157 +1,55 @@
-// `npm run demo`: ecr-anywhere end to end on this machine, from nothing. A local control plane (etcd +
-// kube-apiserver), an ECR stand-in, a real OCI registry that accepts exactly the tokens "ECR" issues, the Helm chart
-// installed for real, and the webhook running on this host (no kubelet here, so the chart's Pods cannot run).
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+// `npm run demo`: ecr-anywhere end to end on this machine, from nothing. Where a real node can run (Linux, root, the
+// node tools from `npm run tools`), it brings up `cluster:up -- --node` and runs demo/node-demo.ts inside the node's
+// network namespace: the chart's own Pods and the seed's test-pod really run. Otherwise — or with --no-node — it
+// says why in one line and runs demo/host-demo.ts (control plane only, the webhook as a host process).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { MANAGED_LABEL, NAMESPACE_LABEL, PREFIX } from '../src/common/names.js';
-import { createSelfSignedServing } from '../src/tls/certificates.js';
-import { standInAwsEnv } from '../harness/aws-env.js';
-import { runCli } from '../harness/cli-process.js';
-import { ensureCluster } from '../harness/cluster.js';
-import { defaultPassword, startEcrStandIn } from '../harness/ecr-stand-in.js';
-import { inspectWithDockerConfig, startLocalRegistry } from '../harness/registry.js';
-import { REPO_ROOT, toolPath } from '../harness/tools.js';
-import { startWebhookProcess } from '../harness/webhook-process.js';
+import { REPO_ROOT } from '../harness/tools.js';
+import { runHostDemo } from './host-demo.js';
+import { runNodeDemo } from './node-demo.js';
 
-const run = promisify(execFile);
-const RELEASE = 'ecr-anywhere';
-const RELEASE_NAMESPACE = 'ecr-anywhere';
-const DEMO_NAMESPACE = 'demo';
-const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-const started = Date.now();
+const NODE_TOOLS = ['kubelet', 'kube-scheduler', 'containerd', 'runc', 'buildah'];
 
-function step(text: string): void {
-  console.log(`\n\x1b[1m==> ${text}\x1b[0m  (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
+/** Why the real node cannot run here, or undefined when it can. */
+function nodeUnavailableReason(): string | undefined {
+  if (process.argv.includes('--no-node')) return '--no-node was given';
+  if (process.platform !== 'linux') return `the real node needs Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'the real node needs root (network namespace, containerd, kubelet)';
+  const missing = NODE_TOOLS.filter((name) => !existsSync(join(REPO_ROOT, '.tools', 'bin', name)));
+  if (missing.length > 0) return `node tools missing from .tools/bin (${missing.join(', ')}): run npm run tools without ECR_ANYWHERE_SKIP_NODE`;
+  return undefined;
 }
 
-async function tool(name: string, args: string[], stdin?: string): Promise<string> {
-  const child = run(toolPath(name), args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-  if (stdin !== undefined) child.child.stdin?.end(stdin);
-  return (await child).stdout;
-}
-
-function masked(password: string): string {
-  return `${password.slice(0, 6)}…(${password.length} chars)`;
-}
-
-async function main(): Promise<void> {
-  const wait = process.env.CI !== 'true' && !process.argv.includes('--no-wait');
-  const workDir = join(REPO_ROOT, '.demo');
-  await mkdir(workDir, { recursive: true });
-
-  step('Starting a local control plane (etcd + kube-apiserver + kube-controller-manager on loopback)');
-  const cluster = await ensureCluster();
-  const kubeconfig = cluster.info.kubeconfig;
-  console.log(`    KUBECONFIG=${kubeconfig}  (${cluster.info.server})`);
-
-  step('Starting an ECR stand-in (AWS JSON 1.1) and a registry that accepts exactly the tokens it issues');
-  const issuedPassword = `demo-${randomBytes(24).toString('base64url')}`;
-  const standIn = await startEcrStandIn({ passwordFor: (region, n) => (region === 'us-east-1' ? issuedPassword : defaultPassword(region, n)) });
-  const registry = await startLocalRegistry(issuedPassword);
-  console.log(`    ECR stand-in: ${standIn.url} (the real AWS SDK reaches it through AWS_ENDPOINT_URL_ECR)`);
-  console.log(`    registry:     ${registry.address}/${registry.image}`);
-
-  step('Starting the webhook on this host (TLS, the same binary the chart runs)');
-  const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 7 });
-  await writeFile(join(workDir, 'tls.crt'), serving.certPem);
-  await writeFile(join(workDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
-  const webhook = await startWebhookProcess({
-    ...standInAwsEnv(standIn.url),
-    CERT_FILE: join(workDir, 'tls.crt'),
-    KEY_FILE: join(workDir, 'tls.key'),
-    LOG_LEVEL: 'info',
+function runInherited(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', cwd: REPO_ROOT });
+    // Ctrl-C reaches the child too (same process group); wait for it to finish its own clean-up.
+    process.on('SIGINT', () => undefined);
+    child.on('close', (code) => resolve(code ?? 1));
   });
-  console.log(`    https://127.0.0.1:${webhook.port}/sync   metrics: http://127.0.0.1:${webhook.opsPort}/metrics`);
+}
 
-  const stop = async (): Promise<void> => {
-    // The chart's webhook configuration points at this process and fails closed: remove it before the process goes.
-    await tool('helm', ['--kubeconfig', kubeconfig, 'uninstall', RELEASE, '-n', RELEASE_NAMESPACE]).catch(() => undefined);
-    await webhook.stop();
-    await registry.stop();
-    await standIn.close();
-  };
-
-  try {
-    step(`helm install ${RELEASE} ./chart (every object validated by the API server)`);
-    await tool('kubectl', ['--kubeconfig', kubeconfig, 'create', 'namespace', RELEASE_NAMESPACE]).catch(() => undefined);
-    await tool('kubectl', ['--kubeconfig', kubeconfig, '-n', RELEASE_NAMESPACE, 'create', 'secret', 'tls', 'ecr-anywhere-demo-tls', `--cert=${join(workDir, 'tls.crt')}`, `--key=${join(workDir, 'tls.key')}`, '--dry-run=client', '-o', 'yaml'])
-      .then((yaml) => tool('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], yaml));
-    await tool('helm', [
-      '--kubeconfig', kubeconfig, 'upgrade', '--install', RELEASE, join(REPO_ROOT, 'chart'), '-n', RELEASE_NAMESPACE,
-      '--set', 'aws.region=us-east-1', '--set', 'tls.mode=manual', '--set', 'tls.manual.secretName=ecr-anywhere-demo-tls',
-      '--set', `tls.manual.caBundle=${Buffer.from(serving.caPem).toString('base64')}`,
-      // No kubelet runs here, so the chart's Pods never start: its webhook configuration calls the host process.
-      '--set', `webhook.url=https://127.0.0.1:${webhook.port}/sync`,
-    ]);
-    console.log(`    installed; the chart's MutatingWebhookConfiguration calls https://127.0.0.1:${webhook.port}/sync`);
-
-    step(`Labeling namespace "${DEMO_NAMESPACE}" and creating the Secret from the original README (.dockerconfigjson: "FAKE")`);
-    const manifest = `apiVersion: v1
-kind: Namespace
-metadata:
-  name: ${DEMO_NAMESPACE}
-  labels:
-    ${NAMESPACE_LABEL}: "enabled"
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: ecr-secret
-  namespace: ${DEMO_NAMESPACE}
-  labels:
-    ${MANAGED_LABEL}: "true"
-type: kubernetes.io/dockerconfigjson
-data:
-  .dockerconfigjson: "FAKE"
-`;
-    await writeFile(join(workDir, 'seed.yaml'), manifest);
-    console.log((await tool('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', join(workDir, 'seed.yaml')])).trimEnd().replace(/^/gm, '    '));
-
-    step('The Secret as stored by the API server');
-    const secret = await cluster.core.readNamespacedSecret({ namespace: DEMO_NAMESPACE, name: 'ecr-secret' });
-    for (const [key, value] of Object.entries(secret.metadata?.annotations ?? {})) {
-      if (key.startsWith(PREFIX)) console.log(`    ${key}: ${value}`);
-    }
-    const dockerConfigJson = Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8');
-    const auths = (JSON.parse(dockerConfigJson) as { auths: Record<string, { username: string; password: string }> }).auths;
-    for (const [host, entry] of Object.entries(auths)) console.log(`    auths[${host}] = { username: ${entry.username}, password: ${masked(entry.password)} }`);
-
-    step('Pulling the test image with exactly those credentials (skopeo inspect)');
-    const digest = await inspectWithDockerConfig(registry, dockerConfigJson, ECR_HOST);
-    console.log(`    ${registry.address}/${registry.image}@${digest}`);
-
-    step('ecr-anywhere status');
-    const status = await runCli(['status', '--namespace', DEMO_NAMESPACE, '--kubeconfig', kubeconfig], { env: {} });
-    console.log(status.stdout.trimEnd().replace(/^/gm, '    '));
-
-    step('ecr-anywhere refresh --force (what the CronJob runs, forced so the fresh Secret is refreshed too)');
-    const refresh = await runCli(['refresh', '--force', '--namespace', DEMO_NAMESPACE, '--kubeconfig', kubeconfig], { env: {} });
-    const summary = refresh.logLines.find((line) => typeof line.found === 'number') ?? {};
-    const { found, stale, refreshed, failed, durationMs } = summary;
-    console.log(`    exit ${refresh.code}: found ${String(found)}, stale ${String(stale)}, refreshed ${String(refreshed)}, failed ${String(failed)} in ${String(durationMs)} ms`);
-
-    console.log(`\n\x1b[1mDone in ${Math.round((Date.now() - started) / 1000)} s.\x1b[0m Try next:
-    export KUBECONFIG=${kubeconfig}
-    ${toolPath('kubectl')} get secret -n ${DEMO_NAMESPACE} ecr-secret -o yaml
-    ${toolPath('kubectl')} create secret docker-registry other -n ${DEMO_NAMESPACE} --docker-server=x --docker-username=x --docker-password=x && \\
-      ${toolPath('kubectl')} label secret other -n ${DEMO_NAMESPACE} ${MANAGED_LABEL}=true
-    node dist/src/cli.js status --namespace ${DEMO_NAMESPACE}    # table of managed Secrets
-    curl -s http://127.0.0.1:${webhook.opsPort}/metrics | grep ecr_anywhere_admissions
-    npm run cluster:down                              # stop the control plane when finished`);
-    if (wait) {
-      console.log('\nThe webhook, ECR stand-in and registry keep running until you press Ctrl-C (which also uninstalls the release).');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    }
-  } finally {
-    await stop();
+async function main(): Promise<number> {
+  if (process.env.ECR_ANYWHERE_NODE_NETNS) {
+    await runNodeDemo();
+    return 0;
   }
+  let reason = nodeUnavailableReason();
+  if (reason === undefined) {
+    console.log('Bringing up the control plane and a real node (npm run cluster:up -- --node) ...');
+    if ((await runInherited('bash', [join(REPO_ROOT, 'scripts', 'cluster-up.sh'), '--node'])) === 0) {
+      return runInherited('bash', [join(REPO_ROOT, 'scripts', 'cluster-exec.sh'), process.execPath, ...process.argv.slice(1)]);
+    }
+    reason = 'cluster:up -- --node failed (output above)';
+  }
+  console.log(`No real node: ${reason}. Running the control-plane-only demo instead.`);
+  await runHostDemo();
+  return 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -31,6 +31,13 @@
 #                   certificate the API server presents to webhooks (webhook-client*, admission-config.yaml)
 #   *.log, *.pid    etcd, kube-apiserver, kube-controller-manager
 #
+# With --node (scripts/lib/node.sh): the same control plane plus a real node — containerd, runc, the kubelet and
+# kube-scheduler — all inside one network namespace made here (node IP on a veth, a CNI bridge, no default route),
+# the controllers the chart needs (deployment, replicaset, job, cronjob, endpoints, endpointslice), aggregator
+# routing for Service webhooks and a DNAT rule for Pods to reach the API server's ClusterIP. The images come from
+# scripts/node-image.sh (buildah). Reach it with scripts/cluster-exec.sh (`npm run cluster:exec -- CMD...`).
+# Also writes .cluster/node.json and .cluster/mode (host or node). Without --node nothing of this happens.
+#
 # Idempotent: if everything is already up and healthy, exits 0 at once.
 # Concurrent runs of cluster-up/cluster-down are serialized (flock .cluster/.lock).
 # Stop with scripts/cluster-down.sh.
@@ -38,7 +45,18 @@ set -euo pipefail
 export HARNESS_NAME=cluster
 # shellcheck source=scripts/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh"
+# shellcheck source=scripts/lib/node.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/node.sh"
 need etcd kube-apiserver kubectl openssl curl jq
+NODE=0
+for arg in "$@"; do
+  case "$arg" in
+    --node) NODE=1 ;;
+    *) hdie "unknown argument: $arg (usage: cluster-up.sh [--node])" ;;
+  esac
+done
+# A test run inside the node's namespace (cluster-exec.sh) that calls cluster-up means the node cluster.
+node_in_netns && NODE=1
 
 CL="$HARNESS_ROOT/.cluster"
 PKI="$CL/pki"
@@ -49,6 +67,19 @@ KCM=1
 command -v kube-controller-manager >/dev/null 2>&1 || KCM=0
 mkdir -p "$CL" "$PKI"
 take_lock "$CL/.lock" ECR_ANYWHERE_CLUSTER_LOCK
+MODE=host
+if ((NODE)); then
+  MODE=node
+  node_need
+  if ! node_in_netns; then
+    # On the host network: the image build's `npm ci` reaches the npm registry.
+    bash "$HARNESS_ROOT/scripts/node-image.sh"
+    node_record_host
+    node_netns_up
+    node_reexec "${BASH_SOURCE[0]}" --node
+  fi
+  SERVICE_CIDR="$NODE_SERVICE_CIDR"
+fi
 
 kc() { kubectl --kubeconfig "$CL/kubeconfig" --request-timeout=10s "$@"; }
 apiserver_ready() {
@@ -61,12 +92,13 @@ kcm_healthy() {
 }
 
 # ------------------------------------------------------------------ already up?
-if pid_alive "$CL/etcd.pid" && pid_alive "$CL/kube-apiserver.pid" && apiserver_ready &&
+if [[ "$(cat "$CL/mode" 2>/dev/null || echo host)" == "$MODE" ]] && { ((NODE == 0)) || node_healthy; } &&
+  pid_alive "$CL/etcd.pid" && pid_alive "$CL/kube-apiserver.pid" && apiserver_ready &&
   { ((KCM == 0)) || { pid_alive "$CL/kube-controller-manager.pid" && kcm_healthy; }; }; then
   hlog "already up: https://$(cat "$CL/apiserver.addr") (KUBECONFIG=$CL/kubeconfig)"
   exit 0
 fi
-if compgen -G "$CL/*.pid" >/dev/null; then
+if compgen -G "$CL/*.pid" >/dev/null || compgen -G "$NODE_STATE/*.pid" >/dev/null; then
   hlog "partial or unhealthy cluster found: restarting it"
   bash "$HARNESS_ROOT/scripts/cluster-down.sh"
 fi
@@ -115,6 +147,11 @@ extendedKeyUsage=clientAuth"
     chmod 644 ca.crt apiserver.crt admin.crt kcm.crt sa.pub
   )
   echo "$PKI_PARAMS" >"$PKI/params"
+fi
+NODE_APISERVER_FLAGS=()
+if ((NODE)); then
+  node_pki
+  node_apiserver_flags
 fi
 
 # ------------------------------------------------------------------ webhook client certificate
@@ -209,7 +246,8 @@ start_bg "$CL/kube-apiserver.pid" "$CL/kube-apiserver.log" kube-apiserver \
   --admission-control-config-file "$PKI/admission-config.yaml" \
   --profiling=false \
   --cert-dir "$DATA/apiserver-certs" \
-  --v=1
+  --v=1 \
+  "${NODE_APISERVER_FLAGS[@]}"
 
 write_kubeconfig() { # write_kubeconfig FILE USER CERT KEY
   cat >"$1" <<EOF
@@ -264,7 +302,7 @@ if ((KCM)); then
     --service-account-private-key-file "$PKI/sa.key" \
     --root-ca-file "$PKI/ca.crt" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
-    --controllers namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller \
+    --controllers "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller$( ((NODE)) && echo ",$NODE_CONTROLLERS")" \
     --concurrent-gc-syncs 5 \
     --profiling=false \
     --v=1
@@ -277,6 +315,17 @@ else
   hlog "kube-controller-manager not built: namespaces will not finish deleting and no default ServiceAccounts are made"
 fi
 
+# ------------------------------------------------------------------ the node
+if ((NODE)); then
+  ((KCM)) || hdie "the node needs kube-controller-manager (built unless ECR_ANYWHERE_SKIP_KCM=1)"
+  if ! node_start; then
+    bash "$HARNESS_ROOT/scripts/cluster-down.sh" >/dev/null 2>&1 || true
+    hdie "the node did not start"
+  fi
+  node_write_info
+fi
+echo "$MODE" >"$CL/mode"
+
 # ------------------------------------------------------------------ env files
 cat >"$CL/env" <<EOF
 # Generated by scripts/cluster-up.sh. Source it: . .cluster/env
@@ -287,15 +336,17 @@ export ECR_ANYWHERE_SERVICE_CIDR='$SERVICE_CIDR'
 export ECR_ANYWHERE_KCM='$KCM'
 export PATH='$HARNESS_ROOT/.tools/bin':"\$PATH"
 EOF
+((NODE)) && echo "export ECR_ANYWHERE_NODE_NETNS='$NODE_NETNS'" >>"$CL/env"
 jq -n --arg kubeconfig "$CL/kubeconfig" --arg server "https://127.0.0.1:$API_PORT" \
   --arg caFile "$PKI/ca.crt" --arg caKeyFile "$PKI/ca.key" --arg serviceCIDR "$SERVICE_CIDR" \
   --arg version "$(kube-apiserver --version | awk '{print $2}')" --argjson controllerManager "$KCM" \
-  --arg toolsBin "$HARNESS_ROOT/.tools/bin" --arg etcd "http://127.0.0.1:$ETCD_PORT" \
+  --arg toolsBin "$HARNESS_ROOT/.tools/bin" --arg etcd "http://127.0.0.1:$ETCD_PORT" --argjson node "$NODE" \
   --arg webhookClientCaFile "$PKI/webhook-client-ca.crt" --arg webhookClientCaKeyFile "$PKI/webhook-client-ca.key" \
   --arg webhookClientName "$WEBHOOK_CLIENT_CN" \
   '{kubeconfig: $kubeconfig, server: $server, caFile: $caFile, caKeyFile: $caKeyFile, serviceCIDR: $serviceCIDR,
     version: $version, controllerManager: ($controllerManager == 1), toolsBin: $toolsBin, etcd: $etcd,
-    webhookClientCaFile: $webhookClientCaFile, webhookClientCaKeyFile: $webhookClientCaKeyFile, webhookClientName: $webhookClientName}' >"$CL/cluster.json"
+    webhookClientCaFile: $webhookClientCaFile, webhookClientCaKeyFile: $webhookClientCaKeyFile, webhookClientName: $webhookClientName,
+    node: ($node == 1)}' >"$CL/cluster.json"
 
 # ------------------------------------------------------------------ smoke checks
 kc get namespace default >/dev/null || hdie "namespace default is missing"

@@ -8,12 +8,22 @@
 #     skopeo           pulls/pushes images without a container runtime
 #     apache2-utils    htpasswd -B (bcrypt) for the registry's auth file
 #     openssl jq curl
+#   and, for the real node (`npm run cluster:up -- --node`; skipped with ECR_ANYWHERE_SKIP_NODE=1):
+#     containerd runc  the container runtime (runc, not crun: crun refuses this VM's hybrid cgroup layout)
+#     containernetworking-plugins  the CNI bridge/host-local/loopback plugins in /usr/lib/cni
+#     buildah          builds the Dockerfile without Docker (scripts/node-image.sh)
+#     mmdebstrap       Debian rootfs tarballs standing in for the Dockerfile's base images (scripts/node-bases.sh)
+#     gcc libc6-dev    the node's static pause binary
 #   Built from the Go module proxy, cached OUTSIDE the clone:
 #     kube-apiserver, kube-controller-manager, kubectl  (tools/k8s wrapper module)
+#     kubelet, kube-scheduler                           (same module set; the real node)
 #     helm                                              (go install helm.sh/helm/v3)
 #
 # Layout:
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kubectl}
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/kubernetes-<v>-<16 hex of the stamp>/bin/{kube-apiserver,...}
+#     keyed by the stamp (Go version, flags, go.mod + go.sum), so clones on different module sets share the
+#     machine without rebuilding over each other's binaries
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/node-bases-<hash>/  base rootfs tarballs + pause (node-bases.sh)
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/helm-<v>/bin/helm
 #   <repo>/.tools/bin/*  symlinks to the above and to the Debian binaries (gitignored)
 #   <repo>/.tools/env    `source` it, or just prepend <repo>/.tools/bin to PATH
@@ -28,6 +38,8 @@
 #   the apiserver, most packages being shared).
 #   helm (empty build cache; its own Kubernetes v0.37 dependencies): 4.5 min of
 #   CPU, about 3 min on an idle machine (10 min wall-clock at low priority under load).
+#   kubelet + kube-scheduler on top, warm Go build cache: about 4 minutes.
+#   node base tarballs (mmdebstrap, deb.debian.org): about 70 s.
 # Cached run: about 1 s (nothing is rebuilt; only the .tools/bin links are refreshed).
 #
 # Versions: Kubernetes v1.32.5 is the newest 1.32 patch for which the module proxy
@@ -37,7 +49,8 @@
 # tools/k8s/go.mod (require + every replace) and run `go mod tidy` in tools/k8s.
 #
 # Environment: ECR_ANYWHERE_SKIP_KCM=1 skips kube-controller-manager (the
-# cluster then runs without it, see scripts/cluster-up.sh).
+# cluster then runs without it, see scripts/cluster-up.sh). ECR_ANYWHERE_SKIP_NODE=1
+# skips everything only the real node needs (packages, kubelet, kube-scheduler, bases).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,11 +75,17 @@ fi
 # command:package, checked in this order
 APT_PKGS=(etcd:etcd-server docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils
   openssl:openssl jq:jq curl:curl)
+NODE=1
+[[ "${ECR_ANYWHERE_SKIP_NODE:-}" == 1 ]] && NODE=0
+# An absolute path is checked as a file: the CNI plugins are not on PATH; libc.a makes gcc -static work.
+NODE_APT_PKGS=(containerd:containerd runc:runc /usr/lib/cni/bridge:containernetworking-plugins buildah:buildah
+  mmdebstrap:mmdebstrap gcc:gcc /usr/lib/x86_64-linux-gnu/libc.a:libc6-dev iptables:iptables nsenter:util-linux)
+((NODE)) && APT_PKGS+=("${NODE_APT_PKGS[@]}")
 missing=()
 for entry in "${APT_PKGS[@]}"; do
   cmd="${entry%%:*}"
-  if command -v "$cmd" >/dev/null 2>&1; then
-    log "$cmd: installed ($(command -v "$cmd"))"
+  if command -v "$cmd" >/dev/null 2>&1 || [[ "$cmd" == /* && -e "$cmd" ]]; then
+    log "$cmd: installed ($(command -v "$cmd" || echo "$cmd"))"
   else
     log "$cmd: missing (Debian package ${entry#*:})"
     missing+=("${entry#*:}")
@@ -100,7 +119,9 @@ if ((${#missing[@]})); then
     fi
   done
 fi
-for cmd in etcd docker-registry skopeo htpasswd openssl jq curl; do
+LINKED=(etcd docker-registry skopeo htpasswd openssl jq curl)
+((NODE)) && LINKED+=(containerd containerd-shim-runc-v2 ctr runc buildah)
+for cmd in "${LINKED[@]}"; do
   # Resolve symlinks, so that a PATH already holding .tools/bin cannot make a link to itself.
   p="$(command -v "$cmd" || true)"
   [[ -n "$p" ]] && p="$(readlink -f "$p" || true)"
@@ -129,11 +150,13 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 K8S_CMDS=(kube-apiserver kubectl)
 [[ "${ECR_ANYWHERE_SKIP_KCM:-}" == 1 ]] || K8S_CMDS+=(kube-controller-manager)
+((NODE)) && K8S_CMDS+=(kubelet kube-scheduler)
 
-K8S_DIR="$CACHE/kubernetes-$K8S_VERSION"
-# Inputs: Go version, flags, and go.mod's content (not its comments) + go.sum.
+# Inputs: Go version, flags, and go.mod's content (not its comments) + go.sum. The directory is named after the
+# stamp: another clone with another go.mod builds next to this one instead of deleting it.
 K8S_STAMP="$(printf '%s\n%s\n%s\n' "$GO_VERSION" "$K8S_LDFLAGS" \
   "$( (cd "$K8S_MOD" && go mod edit -json && cat go.sum) | sha256sum | cut -c1-16)")"
+K8S_DIR="$CACHE/kubernetes-$K8S_VERSION-$(printf '%s' "$K8S_STAMP" | sha256sum | cut -c1-16)"
 k8s_missing=()
 if [[ "$(cat "$K8S_DIR/.stamp" 2>/dev/null)" != "$K8S_STAMP" ]]; then
   rm -rf "${K8S_DIR:?}/bin"
@@ -144,6 +167,7 @@ fi
 if ((${#k8s_missing[@]})); then
   log "kubernetes $K8S_VERSION: building ${k8s_missing[*]} (about 15 minutes the first time on 2 cores; later builds reuse Go's caches)"
   t0=$SECONDS
+  # Go's build cache keeps whatever an older, unkeyed directory built: rebuilding here reuses it.
   mkdir -p "$K8S_DIR/bin"
   tmp="$(mktemp -d "$K8S_DIR/.build.XXXXXX")"
   pkgs=()
@@ -183,6 +207,11 @@ else
   log "helm $HELM_VERSION: cached ($HELM_DIR)"
 fi
 ln -sfn "$HELM_DIR/bin/helm" "$BIN/helm"
+
+# ---------------------------------------------------------------- node base images
+if ((NODE)); then
+  bash "$ROOT/scripts/node-bases.sh" >/dev/null
+fi
 
 # ---------------------------------------------------------------- env file
 cat >"$ROOT/.tools/env" <<EOF

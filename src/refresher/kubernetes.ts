@@ -26,6 +26,7 @@ import {
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
 import { OTHER_SECRET_TYPE, type ManagedSecretInfo } from './plan.js';
+import { pullFailuresOf, type PodPullFailure } from './pull-failures.js';
 import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -222,6 +223,18 @@ export class KubernetesRefresherCluster implements RefresherCluster {
     const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
     return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  }
+
+  /** Pending Pods with a container waiting on a failed pull (`status` matches them to managed Secrets), page by page. */
+  async listPodPullFailures(namespace: string | undefined): Promise<PodPullFailure[]> {
+    const fieldSelector = 'status.phase=Pending';
+    const limit = this.options.pageSize;
+    const pods = await this.listAll(namespace === undefined ? 'Pods' : `Pods in ${namespace}`, (cont) =>
+      namespace === undefined
+        ? this.api.listPodForAllNamespaces({ fieldSelector, limit, _continue: cont })
+        : this.api.listNamespacedPod({ namespace, fieldSelector, limit, _continue: cont }),
+    );
+    return pods.flatMap(pullFailuresOf);
   }
 
   async listEnabledNamespaces(scope: EnabledNamespacesScope): Promise<Set<string>> {

@@ -9,7 +9,8 @@ import type { ClusterScopeConfig, RefreshConfig, StatusConfig } from './config.j
 import { KubernetesRefresherCluster } from './kubernetes.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import { exitCodeOf, runRefresh, withoutExcluded } from './run.js';
-import { buildStatusReport, renderStatusJson, renderStatusTable, statusExitCode } from './status.js';
+import { matchPullFailures, renderPullFailureTable, withPullFailures, type PullFailureRow } from './pull-failures.js';
+import { buildStatusReport, renderStatusJson, renderStatusTable, statusExitCode, type StatusReport } from './status.js';
 
 function connect(config: ClusterScopeConfig): KubernetesRefresherCluster {
   const kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context });
@@ -41,8 +42,18 @@ export async function runRefreshCommand(config: RefreshConfig): Promise<number> 
   }
 }
 
+/** Pods failing to pull with a managed Secret; a user who may not list Pods still gets the Secrets table. */
+async function pullFailuresFor(cluster: KubernetesRefresherCluster, namespace: string | undefined, report: StatusReport): Promise<PullFailureRow[] | { unavailable: string }> {
+  try {
+    return matchPullFailures(await cluster.listPodPullFailures(namespace), report);
+  } catch (error) {
+    return { unavailable: errorMessage(error) };
+  }
+}
+
 export async function runStatusCommand(config: StatusConfig, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   let report;
+  let pullFailures: PullFailureRow[] | { unavailable: string };
   let cluster: KubernetesRefresherCluster | undefined;
   try {
     cluster = connect(config);
@@ -51,12 +62,19 @@ export async function runStatusCommand(config: StatusConfig, out: NodeJS.Writabl
       cluster.listManagedSecrets(config.namespaces ?? config.namespace),
     ]);
     report = buildStatusReport(secrets, withoutExcluded(enabledNamespaces, config.excludedNamespaces), systemClock(), config.thresholdMs);
+    pullFailures = await pullFailuresFor(cluster, config.namespace, report);
   } catch (error) {
     process.stderr.write(`ecr-anywhere status: ${describeError(error)}\n`);
     return 1;
   } finally {
     cluster?.close();
   }
-  out.write(config.output === 'json' ? renderStatusJson(report) : renderStatusTable(report));
+  if (config.output === 'json') {
+    out.write(renderStatusJson(withPullFailures(report, pullFailures)));
+  } else {
+    out.write(renderStatusTable(report));
+    if ('unavailable' in pullFailures) process.stderr.write(`ecr-anywhere status: Pods failing to pull are not shown: ${pullFailures.unavailable}\n`);
+    else out.write(renderPullFailureTable(pullFailures));
+  }
   return statusExitCode(report);
 }

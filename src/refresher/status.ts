@@ -2,6 +2,7 @@
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
 import { judgeFreshness } from './staleness.js';
 import { formatDuration, parseRfc3339 } from '../common/time.js';
+import { renderColumns } from './columns.js';
 import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
 
 export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type';
@@ -86,9 +87,7 @@ export function renderStatusTable(report: StatusReport): string {
     staleColumn(row),
   ]);
   if (lines.length === 0) return 'No managed Secrets in enabled namespaces.\n';
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
-  const format = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return `${[format(header), ...lines.map(format)].join('\n')}\n`;
+  return renderColumns(header, lines);
 }
 
 export function renderStatusJson(report: StatusReport): string {
