@@ -3,7 +3,9 @@
 // HTTP layer alone turns a decision into an AdmissionReview answer, logs it and counts it.
 import type { Operation } from 'fast-json-patch';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
+import { formatRfc3339 } from '../common/time.js';
 import type { EcrToken } from '../ecr/token.js';
+import type { TokenLease } from '../ecr/token-cache.js';
 import { credentialPatch } from './credential-patch.js';
 import { updateDockerConfig, type DockerConfigUpdate } from './docker-config-update.js';
 import { describeSecret, planAdmission, type AdmissionPlan } from './plan.js';
@@ -30,13 +32,18 @@ export interface AdmissionDecision {
   readonly detail: string;
   /** `namespace/name` of the Secret, for logs. */
   readonly secret: string;
+  /** True when answering waited on an ECR call (after warm-up, renewals run ahead and nothing waits). */
+  readonly waitedOnEcr: boolean;
+  /** Regions whose held token was served because fetching a new one failed. */
+  readonly heldTokenRegions: readonly string[];
 }
 
 export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionContext) => Promise<AdmissionDecision>;
 
 export interface AdmissionHandlerDeps {
-  /** A region's token: the held one while it has enough life, else fetched from ECR (single-flight). */
-  readonly tokenFor: (region: string) => Promise<EcrToken>;
+  /** A region's token: the held one while it has enough life, else fetched from ECR (single-flight), else a held
+   * one still usable during an ECR failure (the lease then names the failure). */
+  readonly tokenFor: (region: string) => Promise<TokenLease>;
   readonly defaultRegion: string;
   /** How the new `.dockerconfigjson` is computed; the webhook passes a memoized one. */
   readonly updateDockerConfig?: DockerConfigUpdate;
@@ -44,12 +51,23 @@ export interface AdmissionHandlerDeps {
 
 type InjectPlan = Extract<AdmissionPlan, { action: 'inject' }>;
 
+const NO_ECR = { waitedOnEcr: false, heldTokenRegions: [] } as const;
+
 function allowed(outcome: 'unchanged' | 'skipped', detail: string, secret: string): AdmissionDecision {
-  return { outcome, allowed: true, operations: [], refusal: undefined, warnings: [], detail, secret };
+  return { outcome, allowed: true, operations: [], refusal: undefined, warnings: [], detail, secret, ...NO_ECR };
 }
 
-export function refused(error: EcrAnywhereError, secret: string): AdmissionDecision {
-  return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret };
+export function refused(error: EcrAnywhereError, secret: string, waitedOnEcr = false): AdmissionDecision {
+  return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret, waitedOnEcr, heldTokenRegions: [] };
+}
+
+/** The Kubernetes admission warning for a held token served during an ECR failure (no secret material). */
+export function heldTokenWarning(lease: TokenLease): string {
+  const failure = lease.fetchFailure!;
+  return (
+    `ecr-anywhere: ${failure.code}: ${failure.message}; wrote the ECR token already held for region ${lease.token.region}, ` +
+    `which expires at ${formatRfc3339(lease.token.expiresAt)}`
+  );
 }
 
 function asEcrAnywhereError(error: unknown): EcrAnywhereError {
@@ -65,7 +83,7 @@ function tokensByHostOf(plan: InjectPlan, tokens: readonly EcrToken[]): Map<stri
 }
 
 /** The tokens, unless the caller stops waiting first. */
-function tokensUnlessAborted(fetching: Promise<EcrToken[]>, signal: AbortSignal): Promise<EcrToken[]> {
+function tokensUnlessAborted(fetching: Promise<TokenLease[]>, signal: AbortSignal): Promise<TokenLease[]> {
   if (signal.aborted) return Promise.reject(abandoned());
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(abandoned());
@@ -85,15 +103,22 @@ export function createAdmissionHandler(deps: AdmissionHandlerDeps): AdmissionHan
     const plan = planAdmission(request, deps.defaultRegion);
     if (plan.action === 'skip') return allowed('skipped', plan.reason, secret);
     if (plan.action === 'refuse') return refused(plan.error, secret);
-    let tokens: EcrToken[];
+    let leases: TokenLease[];
+    let waitedOnEcr = false;
     try {
-      tokens = await tokensUnlessAborted(Promise.all(plan.regions.map((region) => deps.tokenFor(region))), context.signal);
+      leases = await tokensUnlessAborted(
+        Promise.all(plan.regions.map((region) => deps.tokenFor(region).then((lease) => ((waitedOnEcr ||= lease.waited), lease)))),
+        context.signal,
+      );
     } catch (error) {
-      return refused(asEcrAnywhereError(error), secret);
+      return refused(asEcrAnywhereError(error), secret, true);
     }
-    const tokensByHost = tokensByHostOf(plan, tokens);
+    const held = leases.filter((lease) => lease.fetchFailure !== undefined);
+    const ecr = { waitedOnEcr, heldTokenRegions: held.map((lease) => lease.token.region) };
+    const warnings = held.map(heldTokenWarning);
+    const tokensByHost = tokensByHostOf(plan, leases.map((lease) => lease.token));
     const operations = credentialPatch(plan.secret, tokensByHost, context.now, update);
-    if (operations.length === 0) return allowed('unchanged', 'credentials current', secret);
-    return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings: [], detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret };
+    if (operations.length === 0) return { ...allowed('unchanged', 'credentials current', secret), warnings, ...ecr };
+    return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings, detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret, ...ecr };
   };
 }

@@ -6,11 +6,10 @@ import {
   parseDurationSetting,
   parseLogLevel,
   parsePositiveInt,
+  parseThreshold,
   pick,
   type Env,
 } from '../common/config.js';
-import { DEFAULT_STALE_THRESHOLD_MS } from './staleness.js';
-import { MIN_TOKEN_LIFE_MS } from '../common/token-life.js';
 
 /** Where to look and how to talk to the API server: shared by `refresh` and `status`. */
 export interface ClusterScopeConfig {
@@ -116,18 +115,6 @@ function parseBoolean(flag: boolean | undefined, env: Env, envName: string): boo
   if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
   if (['true', '1', 'yes'].includes(raw)) return true;
   throw configError(`${envName} must be true or false, got "${raw}"`);
-}
-
-function parseThreshold(value: string | undefined): number {
-  const thresholdMs = parseDurationSetting(value, 'REFRESH_THRESHOLD', DEFAULT_STALE_THRESHOLD_MS);
-  // The webhook hands out tokens with at least this much life left: a larger threshold could never be verified.
-  if (thresholdMs >= MIN_TOKEN_LIFE_MS) {
-    throw configError(
-      `REFRESH_THRESHOLD must stay below ${MIN_TOKEN_LIFE_MS / 3_600_000}h: ECR tokens live 12h and the webhook hands out tokens ` +
-        `with at least 11h left, so a Secret refreshed against a larger threshold would still look stale; got "${value}"`,
-    );
-  }
-  return thresholdMs;
 }
 
 function parseScope(values: { [K in keyof typeof SCOPE_OPTIONS]?: string | undefined }, env: Env): ClusterScopeConfig {

@@ -4,9 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from '../common/logger.js';
-import type { Clock } from '../common/time.js';
+import { formatDuration, formatRfc3339, type Clock } from '../common/time.js';
+import { DEFAULT_STALE_THRESHOLD_MS } from '../common/token-life.js';
 import { buildWebhookApp } from '../http/webhook-app.js';
 import { createEcrTokenFetcher } from '../ecr/adapter.js';
+import { lifeAtFetchMs, type EcrToken, type FetchEcrToken } from '../ecr/token.js';
 import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { createAdmissionHandler } from '../admission/handler.js';
 import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
@@ -16,6 +18,35 @@ export interface WebhookParts {
   readonly app: FastifyInstance;
   readonly tokenCache: TokenCache;
   readonly metrics: WebhookMetrics;
+  /** Fetches the default region's token now and renews held tokens ahead of time until the returned stop is called. */
+  readonly startBackgroundRenewal: () => () => void;
+}
+
+/** How often held tokens are checked against their renew-ahead point (a 1 h token's is 2.5 min after fetch). */
+const RENEWAL_CHECK_MS = 20_000;
+
+/** The warning for credentials that cannot give tokens the refresher would call fresh, with the fix. */
+export function shortCredentialsWarning(token: EcrToken, staleThresholdMs: number): string {
+  return (
+    `ECR tokens fetched with these AWS credentials live only ${formatDuration(lifeAtFetchMs(token))}: the credentials expire at ` +
+    `${formatRfc3339(token.credentialsExpireAt ?? token.expiresAt)}, before ECR's 12 h, and that is not more than REFRESH_THRESHOLD ` +
+    `(${formatDuration(staleThresholdMs)}). Secrets then stay valid only that long: every refresher run refreshes them all, and ` +
+    `the refresher must run more often than that. Fix: raise the IAM role's MaxSessionDuration to 12h and set ` +
+    `AWS_ROLE_SESSION_DURATION=12h (web identity) or duration_seconds = 43200 in the AWS config profile (role_arn)`
+  );
+}
+
+/** The fetcher, telling once per region when the credentials cut tokens short. */
+function warnOnShortTokens(fetch: FetchEcrToken, staleThresholdMs: number, logger: Logger): FetchEcrToken {
+  const warned = new Set<string>();
+  return async (region) => {
+    const token = await fetch(region);
+    if (!warned.has(region) && lifeAtFetchMs(token) <= staleThresholdMs) {
+      warned.add(region);
+      logger.warn({ region, code: 'ECR_ANYWHERE_SHORT_CREDENTIALS' }, shortCredentialsWarning(token, staleThresholdMs));
+    }
+    return token;
+  };
 }
 
 export function composeWebhook(options: {
@@ -25,20 +56,38 @@ export function composeWebhook(options: {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly tls?: SecureContextOptions;
+  readonly staleThresholdMs?: number;
+  readonly sessionDurationSeconds?: number;
 }): WebhookParts {
+  const staleThresholdMs = options.staleThresholdMs ?? DEFAULT_STALE_THRESHOLD_MS;
   // The expiry gauge reads the cache at scrape time, after it exists; the fetcher reports into the counters.
   const metrics = registerWebhookMetrics(options.registry, () => tokenCache.held(), options.clock);
   const fetchToken = createEcrTokenFetcher({
     timeoutMs: options.ecrTimeoutMs,
     maxAttempts: 2,
+    clock: options.clock,
     onResult: (region, outcome) => metrics.ecrRequests.inc({ region, outcome }),
+    onClockSkew: (skewMs) =>
+      options.logger.warn(
+        { skewMs },
+        `this machine's clock is ${formatDuration(Math.abs(skewMs))} ${skewMs > 0 ? 'behind' : 'ahead of'} AWS's; token lives are judged from AWS's Date header, but fix the clock (NTP)`,
+      ),
+    ...(options.sessionDurationSeconds === undefined ? {} : { sessionDurationSeconds: options.sessionDurationSeconds }),
   });
-  const tokenCache = new TokenCache(fetchToken, options.clock);
+  const tokenCache = new TokenCache(warnOnShortTokens(fetchToken, staleThresholdMs, options.logger), options.clock, { staleThresholdMs });
   const handler = createAdmissionHandler({
     tokenFor: (region) => tokenCache.get(region),
     defaultRegion: options.awsRegion,
     updateDockerConfig: memoizedDockerConfigUpdate(),
   });
   const app = buildWebhookApp({ handler, logger: options.logger, metrics, clock: options.clock, ...(options.tls ? { tls: options.tls } : {}) });
-  return { app, tokenCache, metrics };
+  const startBackgroundRenewal = (): (() => void) => {
+    tokenCache.get(options.awsRegion).catch((error: unknown) =>
+      options.logger.warn({ region: options.awsRegion, error: (error as Error).message }, 'could not fetch a first ECR token at start; admissions will try again'),
+    );
+    const timer = setInterval(() => void tokenCache.renewDue(), RENEWAL_CHECK_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+  return { app, tokenCache, metrics, startBackgroundRenewal };
 }

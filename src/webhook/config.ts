@@ -1,6 +1,6 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
-import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
+import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, parseThreshold, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 
@@ -18,6 +18,10 @@ export interface WebhookConfig {
   /** Whole budget for one ECR token fetch, retries included. */
   readonly ecrTimeoutMs: number;
   readonly certPollMs: number;
+  /** The refresher's staleness threshold: during an ECR outage a held token with more life than this is served. */
+  readonly staleThresholdMs: number;
+  /** Role session length asked for with web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); undefined: STS's 1 h. */
+  readonly sessionDurationSeconds: number | undefined;
 }
 
 export const WEBHOOK_USAGE = `Usage: ecr-anywhere webhook [options]
@@ -34,6 +38,12 @@ Options (each also read from the environment variable in brackets):
                      are given, else ephemeral: a throwaway CA and certificate made at start)
   --aws-region NAME  region of the default registry [AWS_REGION] (required)
   --ecr-timeout DUR  budget for one ECR token fetch, retries included [ECR_TIMEOUT] (default 4s)
+  --refresh-threshold DUR
+                     the refresher's staleness threshold; while ECR fails, a held token with more
+                     life than this is still written (with a warning) [REFRESH_THRESHOLD] (default 6h)
+  --aws-session-duration DUR
+                     role session length asked for with web identity (15m-12h; the role's
+                     MaxSessionDuration must allow it) [AWS_ROLE_SESSION_DURATION] (default: STS's 1h)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
 
 ${SELF_TLS_USAGE}
@@ -53,6 +63,8 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'aws-region': { type: 'string' },
       'ecr-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      'refresh-threshold': { type: 'string' },
+      'aws-session-duration': { type: 'string' },
       'tls-mode': { type: 'string' },
       ...SELF_TLS_OPTIONS,
     },
@@ -77,7 +89,17 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     logLevel: parseLogLevel(pick(values['log-level'], env, 'LOG_LEVEL')),
     ecrTimeoutMs,
     certPollMs: 2_000,
+    staleThresholdMs: parseThreshold(pick(values['refresh-threshold'], env, 'REFRESH_THRESHOLD')),
+    sessionDurationSeconds: parseSessionDuration(pick(values['aws-session-duration'], env, 'AWS_ROLE_SESSION_DURATION')),
   };
+}
+
+/** STS grants role sessions of 15 min to 12 h (the role's MaxSessionDuration caps it). */
+function parseSessionDuration(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDurationSetting(value, 'AWS_ROLE_SESSION_DURATION', 0);
+  if (ms < 15 * 60_000 || ms > 12 * 3_600_000) throw configError(`AWS_ROLE_SESSION_DURATION must be between 15m and 12h (STS's limits), got "${value}"`);
+  return Math.round(ms / 1000);
 }
 
 function parseTlsMode(value: string | undefined, haveFiles: boolean): TlsMode {

@@ -43,8 +43,10 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     return;
   }
 
-  const { app } = composeWebhook({
+  const { app, startBackgroundRenewal } = composeWebhook({
     awsRegion: config.awsRegion,
+    staleThresholdMs: config.staleThresholdMs,
+    ...(config.sessionDurationSeconds === undefined ? {} : { sessionDurationSeconds: config.sessionDurationSeconds }),
     ecrTimeoutMs: config.ecrTimeoutMs,
     logger,
     registry,
@@ -54,6 +56,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   listening.server = app.server as unknown as TlsServer;
   await app.listen({ port: config.port, host: config.host });
   tls.start();
+  const stopRenewal = startBackgroundRenewal();
   ready = true;
   logger.info(
     { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs, tlsMode: config.tlsMode },
@@ -64,6 +67,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   ready = false;
   logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
   tls.stop();
+  stopRenewal();
   await drain(app);
   await ops.close();
   logger.info('stopped');

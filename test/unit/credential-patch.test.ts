@@ -14,7 +14,7 @@ const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
 const HOST_B = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
 
 function token(region: string, password: string, expiresAt: string): EcrToken {
-  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt) };
+  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt), fetchedAt: NOW };
 }
 const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
 const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
