@@ -31,6 +31,8 @@ export interface ProvisioningConfig {
 }
 
 export interface RefreshConfig extends ClusterScopeConfig {
+  /** Time until the next run: Secrets with short-lived credentials must stay valid at least that long. */
+  readonly intervalMs: number;
   readonly force: boolean;
   readonly dryRun: boolean;
   readonly concurrency: number;
@@ -66,6 +68,9 @@ ${SCOPE_USAGE}
   --force                 refresh every managed Secret, fresh or not [REFRESH_FORCE]
   --dry-run               print the plan, write nothing [REFRESH_DRY_RUN]
   --concurrency N         Secrets refreshed at once [REFRESH_CONCURRENCY] (default 8)
+  --interval DUR          time between runs (the CronJob's period): when the webhook's credentials are
+                          shorter than the threshold, a refreshed Secret must stay valid this long
+                          [REFRESH_INTERVAL] (default 30m)
   --provision-secret-name NAME
                           in every enabled namespace, create this managed Secret when missing
                           [PROVISION_SECRET_NAME] (default: no provisioning)
@@ -147,6 +152,7 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
       force: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       concurrency: { type: 'string' },
+      interval: { type: 'string' },
       'provision-secret-name': { type: 'string' },
       'provision-service-accounts': { type: 'string' },
       'log-level': { type: 'string' },
@@ -163,6 +169,7 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
     force: parseBoolean(values.force, env, 'REFRESH_FORCE'),
     dryRun: parseBoolean(values['dry-run'], env, 'REFRESH_DRY_RUN'),
     concurrency,
+    intervalMs: parseDurationSetting(pick(values.interval, env, 'REFRESH_INTERVAL'), 'REFRESH_INTERVAL', 30 * 60_000),
     provisioning:
       secretName === undefined
         ? undefined

@@ -79,6 +79,7 @@ export function toManagedSecretInfo(secret: V1Secret): ManagedSecretInfo {
     resourceVersion: secret.metadata?.resourceVersion,
     type: secret.type,
     annotations: { ...(secret.metadata?.annotations ?? {}) },
+    immutable: secret.immutable === true,
   };
 }
 

@@ -13,6 +13,8 @@ export interface ManagedSecretInfo {
   /** `undefined` means the API server's default, Opaque. */
   readonly type: string | undefined;
   readonly annotations: Readonly<Record<string, string>>;
+  /** `immutable: true`: the webhook refuses to fill it, and it can never be refreshed. */
+  readonly immutable?: boolean | undefined;
 }
 
 export type RefreshReason = 'missing' | 'unparseable' | 'expiring' | 'expired' | 'forced';
@@ -67,6 +69,9 @@ export function isInScope(secret: ManagedSecretInfo, enabledNamespaces: Readonly
   return !PROTECTED_NAMESPACES.has(secret.namespace) && enabledNamespaces.has(secret.namespace);
 }
 
+export const IMMUTABLE_REASON =
+  'immutable: true: its credentials can never be refreshed and the webhook refuses it (ECR_ANYWHERE_IMMUTABLE_SECRET); delete it and recreate it without immutable';
+
 export function planRefresh(input: PlanInput): RefreshPlan {
   const refresh: RefreshItem[] = [];
   const fresh: FreshItem[] = [];
@@ -83,6 +88,10 @@ export function planRefresh(input: PlanInput): RefreshPlan {
         secret,
         reason: `type ${type} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
       });
+      continue;
+    }
+    if (secret.immutable === true) {
+      skipped.push({ secret, reason: IMMUTABLE_REASON });
       continue;
     }
     const verdict = judgeFreshness(secret.annotations[EXPIRES_AT_ANNOTATION], input.now, input.thresholdMs);

@@ -11,6 +11,9 @@ import { describeRefreshReason, planRefresh, type ManagedSecretInfo, type Refres
 import { mapBounded } from './pool.js';
 import { provision, type ProvisionSummary } from './provision.js';
 import { verifyRefreshed } from './verify.js';
+import { shortCredentialsNotice } from './short-lived.js';
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30 * 60_000;
 import type { ProvisioningConfig } from './config.js';
 
 export interface RefreshOptions {
@@ -21,6 +24,8 @@ export interface RefreshOptions {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly provisioning: ProvisioningConfig | undefined;
+  /** Time until the next run (the CronJob's period); short-lived Secrets must stay valid that long. Default 30 min. */
+  readonly intervalMs?: number;
 }
 
 export interface RefreshDeps {
@@ -102,6 +107,9 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   }
 
   const now = clock();
+  const intervalMs = options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+  const notice = shortCredentialsNotice(secrets, options.thresholdMs, intervalMs);
+  if (notice !== undefined) logger.warn({ code: 'ECR_ANYWHERE_SHORT_CREDENTIALS' }, notice);
   const plan = planRefresh({ secrets, enabledNamespaces, now, thresholdMs: options.thresholdMs, force: options.force });
 
   const provisioning = options.provisioning
@@ -123,7 +131,7 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
     let outcome: SecretOutcome;
     try {
       const stored = await cluster.markForUpdate(secret, clock());
-      const verdict = verifyRefreshed(stored, clock(), options.thresholdMs);
+      const verdict = verifyRefreshed(stored, clock(), options.thresholdMs, { startedAt: started, intervalMs });
       outcome = verdict.ok ? { status: 'refreshed', expiresAt: verdict.expiresAt } : { status: 'failed', error: verdict.error };
     } catch (error) {
       outcome =
