@@ -11,6 +11,8 @@
 #   Built from the Go module proxy, cached OUTSIDE the clone:
 #     kube-apiserver, kube-controller-manager, kubectl  (tools/k8s wrapper module)
 #     helm                                              (go install helm.sh/helm/v3)
+#   From PyPI, in a virtualenv cached OUTSIDE the clone:
+#     moto_server  moto[server], the STS stand-in for web-identity sessions (harness/moto-sts.ts)
 #
 # Layout:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kubectl}
@@ -183,6 +185,24 @@ else
   log "helm $HELM_VERSION: cached ($HELM_DIR)"
 fi
 ln -sfn "$HELM_DIR/bin/helm" "$BIN/helm"
+
+# ---------------------------------------------------------------- moto (PyPI)
+# moto's server answers AssumeRoleWithWebIdentity honouring DurationSeconds (its Expiration follows it): the
+# STS stand-in for short role sessions. A virtualenv, so the system Python is left alone.
+MOTO_VERSION="5.2.5"
+MOTO_DIR="$CACHE/moto-$MOTO_VERSION"
+if [[ ! -x "$MOTO_DIR/bin/moto_server" || "$(cat "$MOTO_DIR/.stamp" 2>/dev/null)" != "$MOTO_VERSION" ]]; then
+  command -v python3 >/dev/null || die "python3 not found: needed for moto (the STS stand-in)"
+  t0=$SECONDS
+  rm -rf "$MOTO_DIR"
+  python3 -m venv "$MOTO_DIR" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$MOTO_DIR/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  printf '%s' "$MOTO_VERSION" >"$MOTO_DIR/.stamp"
+  log "moto $MOTO_VERSION: installed in $((SECONDS - t0)) s"
+else
+  log "moto $MOTO_VERSION: cached ($MOTO_DIR)"
+fi
+ln -sfn "$MOTO_DIR/bin/moto_server" "$BIN/moto_server"
 
 # ---------------------------------------------------------------- env file
 cat >"$ROOT/.tools/env" <<EOF
