@@ -21,20 +21,10 @@ import {
   type TestCluster,
 } from '../../harness/cluster.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
-import { at, CHART_DIR, clusterTools, envOf, only, parseObjects, podTemplate, withValuesFile, type ClusterTools } from '../../harness/helm.js';
+import { at, CHART_DIR, clusterTools, kubeletEnv, only, parseObjects, podTemplate, withValuesFile, type ClusterTools } from '../../harness/helm.js';
+import { until } from '../../harness/poll.js';
 import { startWebhookProcess, type WebhookProcess } from '../../harness/webhook-process.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
 
 describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
@@ -87,18 +77,7 @@ describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }
     assert.match(clusterIp ?? '', /^127\./, 'the harness hands out loopback ClusterIPs');
 
     // What the kubelet would give the container: plain values, downward API, Secret references.
-    const env: Record<string, string> = {};
-    for (const [name, value] of envOf(podTemplate(deployment).spec.containers[0]!)) {
-      if (typeof value === 'string') env[name] = value;
-      else if ('fieldRef' in value) {
-        assert.equal(at(value, 'fieldRef', 'fieldPath'), 'metadata.namespace');
-        env[name] = namespace;
-      } else {
-        const ref = at<{ name: string; key: string }>(value, 'secretKeyRef');
-        const secret = await cluster.core.readNamespacedSecret({ name: ref.name, namespace });
-        env[name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
-      }
-    }
+    const env = await kubeletEnv(deployment, namespace, async (name) => (await cluster.core.readNamespacedSecret({ name, namespace })).data);
     const account = at<string>(podTemplate(deployment).spec, 'serviceAccountName');
     env.KUBECONFIG = await kubeconfigForUser(cluster, `system:serviceaccount:${namespace}:${account}`, ['system:serviceaccounts', `system:serviceaccounts:${namespace}`]);
     env.TLS_CHECK_INTERVAL = '2s';

@@ -35,6 +35,7 @@ function fingerprint(pair: PemPair): string {
 export class SelfManagedTls {
   private timer: NodeJS.Timeout | undefined;
   private served = '';
+  private publishedBundle: string | undefined;
   private readonly stopping = new AbortController();
 
   constructor(private readonly options: SelfManagedTlsOptions) {}
@@ -72,6 +73,11 @@ export class SelfManagedTls {
       this.timer.unref();
     };
     tick();
+  }
+
+  /** The caBundle last published (the CaBundleGuard keeps it in place); undefined before the first. */
+  currentCaBundle(): string | undefined {
+    return this.publishedBundle;
   }
 
   stop(): void {
@@ -125,6 +131,7 @@ export class SelfManagedTls {
           'published the caBundle',
         );
       }
+      this.publishedBundle = bundle;
       return { certPem: contents.cert, keyPem: contents.key };
     }
     throw new Error(`the TLS Secret ${store.secretRef} kept changing while being updated (${MAX_CONFLICTS + 1} conflicts); will retry`);
