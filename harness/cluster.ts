@@ -19,7 +19,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import forge from 'node-forge';
-import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../src/common/names.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../src/common/names.js';
 import { createApiConfiguration } from '../src/common/kubernetes-client.js';
 import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
@@ -215,7 +215,11 @@ export async function webhookConfiguration(registration: WebhookRegistration): P
  */
 export async function registerWebhook(
   cluster: TestCluster,
-  registration: WebhookRegistration & { readonly probeNamespace: string },
+  registration: WebhookRegistration & {
+    readonly probeNamespace: string;
+    /** 'refused': the webhook is expected to refuse (e.g. ECR refuses), so a refusal by it proves it is called. */
+    readonly probe?: 'mutated' | 'refused';
+  },
 ): Promise<() => Promise<void>> {
   await cluster.admission.createMutatingWebhookConfiguration({ body: await webhookConfiguration(registration) });
   const unregister = async (): Promise<void> => {
@@ -227,6 +231,8 @@ export async function registerWebhook(
       .createNamespacedSecret({ namespace: registration.probeNamespace, body: secretBody({ namespace: registration.probeNamespace, name: uniqueName('probe') }), dryRun: 'All' })
       .catch((error: unknown) => ({ error }));
     if (!('error' in probe) && probe.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] !== undefined) return unregister;
+    const refusal = 'error' in probe ? String((probe.error as { body?: unknown }).body ?? '') : '';
+    if (registration.probe === 'refused' && refusal.includes(WEBHOOK_NAME) && refusal.includes('denied the request')) return unregister;
     if (Date.now() > deadline) {
       await unregister();
       const detail = 'error' in probe ? String((probe.error as { body?: unknown }).body ?? probe.error) : 'the probe Secret came back unmutated';
@@ -314,7 +320,13 @@ export interface ClusterWebhook {
  */
 export async function startClusterWebhook(
   cluster: TestCluster,
-  options: { readonly standIn: EcrStandIn; readonly probeNamespace: string; readonly namespaceLabels?: Record<string, string>; readonly env?: Record<string, string> },
+  options: {
+    readonly standIn: EcrStandIn;
+    readonly probeNamespace: string;
+    readonly namespaceLabels?: Record<string, string>;
+    readonly env?: Record<string, string>;
+    readonly probe?: 'mutated' | 'refused';
+  },
 ): Promise<ClusterWebhook> {
   const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 2 });
   const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-webhook-tls-'));
@@ -335,6 +347,7 @@ export async function startClusterWebhook(
       caBundle: serving.caPem,
       namespaceLabels: options.namespaceLabels,
       probeNamespace: options.probeNamespace,
+      probe: options.probe ?? 'mutated',
     });
   } catch (error) {
     await process.stop();
