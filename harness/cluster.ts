@@ -231,7 +231,8 @@ export async function registerWebhook(
       .createNamespacedSecret({ namespace: registration.probeNamespace, body: secretBody({ namespace: registration.probeNamespace, name: uniqueName('probe') }), dryRun: 'All' })
       .catch((error: unknown) => ({ error }));
     if (!('error' in probe) && probe.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] !== undefined) return unregister;
-    const refusal = 'error' in probe ? String((probe.error as { body?: unknown }).body ?? '') : '';
+    const body = 'error' in probe ? (probe.error as { body?: unknown }).body : undefined;
+    const refusal = typeof body === 'string' ? body : '';
     if (registration.probe === 'refused' && refusal.includes(WEBHOOK_NAME) && refusal.includes('denied the request')) return unregister;
     if (Date.now() > deadline) {
       await unregister();

@@ -27,7 +27,9 @@ let pair: ServingCertificate;
 
 /** Standard variables for web identity at moto and tokens at the stand-in: no access keys. */
 function webIdentityEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...base } = standInAwsEnv(standIn.url);
+  const base = standInAwsEnv(standIn.url);
+  delete base.AWS_ACCESS_KEY_ID;
+  delete base.AWS_SECRET_ACCESS_KEY;
   return { ...base, ...sts.webIdentityEnv(), CERT_FILE: join(dir, 'tls.crt'), KEY_FILE: join(dir, 'tls.key'), ...extra };
 }
 
@@ -37,7 +39,7 @@ async function admitExpiresAt(webhook: WebhookProcess, uid: string): Promise<Dat
   const body = JSON.parse(reply.body) as AdmissionReviewResponse;
   assert.equal(body.response.allowed, true, reply.body);
   const operations = JSON.parse(Buffer.from(body.response.patch ?? '', 'base64').toString('utf8')) as jsonPatch.Operation[];
-  const patched = jsonPatch.applyPatch(structuredClone(secret), operations).newDocument as SecretObject;
+  const patched: SecretObject = jsonPatch.applyPatch(structuredClone(secret), operations).newDocument;
   return new Date(patched.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] ?? '');
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import jsonPatch, { type Operation } from 'fast-json-patch';
+import jsonPatch from 'fast-json-patch';
 import { ecrAuthEntry, formatManagedRegistries, mergeAuthEntries, parseManagedRegistries, registryOfAuthKey } from '../../src/admission/docker-config.js';
 import { credentialPatch } from '../../src/admission/credential-patch.js';
 import { planAdmission } from '../../src/admission/plan.js';
@@ -16,7 +16,7 @@ const token = (region: string): EcrToken => ({ region, password: `pw-${region}`,
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
 
 function patched(secret: SecretObject, tokensByHost: ReadonlyMap<string, EcrToken>): SecretObject {
-  return jsonPatch.applyPatch(jsonPatch.deepClone(secret), credentialPatch(secret, tokensByHost, NOW) as Operation[]).newDocument as SecretObject;
+  return jsonPatch.applyPatch(jsonPatch.deepClone(secret) as SecretObject, credentialPatch(secret, tokensByHost, NOW)).newDocument;
 }
 
 describe('registryOfAuthKey', () => {
