@@ -1,10 +1,6 @@
 # One image for both programs: `ecr-anywhere webhook` (the chart's Deployment) and `ecr-anywhere refresh` (its
 # CronJob). Multi-stage: the runtime image holds Node, the compiled JavaScript and production dependencies only.
 #
-# There is no Docker engine in CI: scripts/check-image-build.sh executes this file's stages (ARG, FROM, WORKDIR,
-# COPY, RUN, ENV, USER, ENTRYPOINT) as a script in a temporary directory and checks the result. Keep RUN steps
-# relative to WORKDIR so that it can.
-#
 #   docker build -t ecr-anywhere:dev .
 #   docker run --rm --read-only -e AWS_REGION=us-east-1 ecr-anywhere:dev webhook --help
 

@@ -21,6 +21,7 @@ import {
 import forge from 'node-forge';
 import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../src/common/names.js';
 import { createApiConfiguration } from '../src/common/kubernetes-client.js';
+import { mapBounded } from '../src/common/pool.js';
 import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
 import { only, renderChart } from './helm.js';
@@ -130,16 +131,6 @@ export async function createSecret(cluster: TestCluster, fixture: SecretFixture)
   return cluster.core.createNamespacedSecret({ namespace: fixture.namespace, body: secretBody(fixture) });
 }
 
-/** Runs `work` over `items`, `concurrency` at a time (fixture set-up of hundreds of objects). */
-export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 /** Names `<prefix>-0` … `<prefix>-<count-1>`: known before anything is created, so cleanup can always find them. */
 export function numberedNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
@@ -160,11 +151,11 @@ export async function populateNamespaces(
   },
 ): Promise<void> {
   const concurrency = options.concurrency ?? 16;
-  await inParallel(options.namespaces, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
+  await mapBounded(options.namespaces, concurrency, (name) => createNamespace(cluster, name, enabledNamespaceLabels(options.labels)));
   const fixtures = options.namespaces.flatMap((namespace) =>
     Array.from({ length: options.perNamespace }, (_, index) => ({ namespace, name: `creds-${index}`, annotations: options.annotationsFor(index) })),
   );
-  await inParallel(fixtures, concurrency, (fixture) => createSecret(cluster, fixture));
+  await mapBounded(fixtures, concurrency, (fixture) => createSecret(cluster, fixture));
 }
 
 /** Every managed Secret in the cluster, counted page by page (to know how many list pages a full listing takes). */

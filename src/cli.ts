@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The single entry point: `ecr-anywhere webhook | refresh | status`.
-import { EcrAnywhereError } from './common/errors.js';
+import { EcrAnywhereError, ErrorCodes, describeError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
 
@@ -13,35 +13,35 @@ Commands:
 
 Run 'ecr-anywhere <command> --help' for the options of a command.`;
 
-type Command = (argv: readonly string[]) => Promise<number>;
+interface Command {
+  readonly usage: string;
+  readonly run: (argv: readonly string[]) => Promise<number>;
+}
 
-const COMMANDS: Record<string, { usage: string; run: Command }> = {
-  webhook: {
-    usage: WEBHOOK_USAGE,
+/**
+ * A command whose options are checked first and whose program is loaded only when it runs: the webhook never holds
+ * the refresher's Kubernetes client, and a bad option fails before anything heavy loads.
+ */
+function lazyCommand<C>(usage: string, parse: (argv: readonly string[], env: NodeJS.ProcessEnv) => C, load: () => Promise<(config: C) => Promise<number>>): Command {
+  return {
+    usage,
     run: async (argv) => {
-      const config = parseWebhookConfig(argv, process.env);
-      // Each program is loaded only when it runs: the webhook never holds the refresher's Kubernetes client.
-      const { runWebhook } = await import('./webhook/main.js');
+      const config = parse(argv, process.env);
+      return (await load())(config);
+    },
+  };
+}
+
+const COMMANDS: Record<string, Command> = {
+  webhook: lazyCommand(WEBHOOK_USAGE, parseWebhookConfig, async () => {
+    const { runWebhook } = await import('./webhook/main.js');
+    return async (config) => {
       await runWebhook(config);
       return 0;
-    },
-  },
-  refresh: {
-    usage: REFRESH_USAGE,
-    run: async (argv) => {
-      const config = parseRefreshConfig(argv, process.env);
-      const { runRefreshCommand } = await import('./refresher/main.js');
-      return runRefreshCommand(config);
-    },
-  },
-  status: {
-    usage: STATUS_USAGE,
-    run: async (argv) => {
-      const config = parseStatusConfig(argv, process.env);
-      const { runStatusCommand } = await import('./refresher/main.js');
-      return runStatusCommand(config);
-    },
-  },
+    };
+  }),
+  refresh: lazyCommand(REFRESH_USAGE, parseRefreshConfig, async () => (await import('./refresher/main.js')).runRefreshCommand),
+  status: lazyCommand(STATUS_USAGE, parseStatusConfig, async () => (await import('./refresher/main.js')).runStatusCommand),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -67,9 +67,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const isConfig = error instanceof EcrAnywhereError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ecr-anywhere: ${message}\n`);
+    const isConfig =
+      (error instanceof EcrAnywhereError && error.code === ErrorCodes.CONFIG.code) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`ecr-anywhere: ${describeError(error)}\n`);
     process.exitCode = isConfig ? 2 : 1;
   },
 );

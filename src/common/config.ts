@@ -7,6 +7,13 @@ import { DEFAULT_STALE_THRESHOLD_MS, MIN_TOKEN_LIFE_MS } from './token-life.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** An RFC 1123 label: a namespace or Service name, one part of a DNS name (lower case, digits, '-', at most 63). */
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS_LABEL.test(value);
+}
+
 export function configError(message: string): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.CONFIG, message);
 }

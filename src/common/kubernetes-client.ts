@@ -1,4 +1,5 @@
-// The one place that loads Kubernetes client configuration and turns client errors into our own small type.
+// The one place that loads Kubernetes client configuration and turns client errors into our coded error
+// (ECR_ANYWHERE_KUBERNETES_API with the API server's HTTP status, or ECR_ANYWHERE_KUBERNETES_UNREACHABLE).
 // In a pod it uses the service account; elsewhere KUBECONFIG (or ~/.kube/config) and an optional context.
 import {
   ApiException,
@@ -13,6 +14,7 @@ import {
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { EcrAnywhereError, ErrorCodes } from './errors.js';
 import { KeepAliveAuthentication } from './keep-alive-auth.js';
 
 export interface KubeConfigOptions {
@@ -31,33 +33,36 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const config = new KubeConfig();
   if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
   else if (hasDefaultKubeConfig(process.env, homedir())) config.loadFromDefault();
-  else throw new KubernetesError(0, NO_CLUSTER);
+  else throw new EcrAnywhereError(ErrorCodes.KUBERNETES_CONFIG, NO_CLUSTER);
   if (options.context) {
     if (!config.getContexts().some((context) => context.name === options.context)) {
-      throw new KubernetesError(0, `context "${options.context}" is not in the kubeconfig`);
+      throw new EcrAnywhereError(ErrorCodes.KUBERNETES_CONFIG, `context "${options.context}" is not in the kubeconfig`);
     }
     config.setCurrentContext(options.context);
   }
   if (!config.getCurrentCluster()) {
-    throw new KubernetesError(0, NO_CLUSTER);
+    throw new EcrAnywhereError(ErrorCodes.KUBERNETES_CONFIG, NO_CLUSTER);
   }
   return config;
 }
 
-/** A Kubernetes API failure: the HTTP status (0 when the server was not reached) and the server's own message. */
-export class KubernetesError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'KubernetesError';
-  }
+/**
+ * A Kubernetes API failure: the API server's HTTP status and its own message, or status 0 when it was not reached
+ * (or did not answer in time).
+ */
+export function kubernetesError(apiStatus: number, message: string): EcrAnywhereError {
+  return new EcrAnywhereError(apiStatus === 0 ? ErrorCodes.KUBERNETES_UNREACHABLE : ErrorCodes.KUBERNETES_API, message, { apiStatus });
+}
 
-  get retryable(): boolean {
-    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
-  }
+/** The API server's HTTP status of a Kubernetes API failure (0: not reached); undefined for any other failure. */
+export function apiStatusOf(error: unknown): number | undefined {
+  return error instanceof EcrAnywhereError ? error.apiStatus : undefined;
+}
+
+/** Worth another attempt: the API server was not reached, or answered a conflict, throttling or a server error. */
+export function isRetryableApiFailure(error: unknown): boolean {
+  const status = apiStatusOf(error);
+  return status !== undefined && (status === 0 || status === 409 || status === 429 || status >= 500);
 }
 
 function statusMessage(body: unknown): string | undefined {
@@ -73,18 +78,18 @@ function statusMessage(body: unknown): string | undefined {
 }
 
 /**
- * Maps a client failure to KubernetesError. Only the Status message is kept: the client's own error text embeds
+ * Maps a client failure to our coded error. Only the Status message is kept: the client's own error text embeds
  * whole response bodies, which we never want in a log.
  */
-export function toKubernetesError(error: unknown, action: string): KubernetesError {
-  if (error instanceof KubernetesError) return error;
+export function toKubernetesError(error: unknown, action: string): EcrAnywhereError {
+  if (apiStatusOf(error) !== undefined) return error as EcrAnywhereError;
   if (error instanceof ApiException) {
     const message = statusMessage(error.body) ?? `HTTP ${error.code}`;
-    return new KubernetesError(error.code, `${action}: ${message}`);
+    return kubernetesError(error.code, `${action}: ${message}`);
   }
   const cause = error as { code?: unknown; message?: unknown };
   const detail = typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message.slice(0, 200) : 'unknown error';
-  return new KubernetesError(0, `${action}: API server unreachable (${detail})`);
+  return kubernetesError(0, `${action}: API server unreachable (${detail})`);
 }
 
 /** Each request gets its own deadline: the client has none, and a silent API server must not stall a caller. */
@@ -107,7 +112,7 @@ export function createApiConfiguration(
   options: { readonly requestTimeoutMs: number },
 ): { readonly configuration: Configuration; close(): void } {
   const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new KubernetesError(0, 'no Kubernetes cluster configured');
+  if (!cluster) throw new EcrAnywhereError(ErrorCodes.KUBERNETES_CONFIG, 'no Kubernetes cluster configured');
   const auth = new KeepAliveAuthentication(kubeConfig);
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),

@@ -41,8 +41,3 @@ export const ENABLED_NAMESPACE_SELECTOR = `${NAMESPACE_LABEL}=${NAMESPACE_LABEL_
 export function escapePointerSegment(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
-
-/** JSON pointer to an annotation, e.g. `/metadata/annotations/ecr-anywhere.centml.ai~1expires_at`. */
-export function annotationPointer(annotation: string): string {
-  return `/metadata/annotations/${escapePointerSegment(annotation)}`;
-}

@@ -4,6 +4,8 @@ export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
 
+export const DAY_MS = 86_400_000;
+
 /** RFC 3339 in UTC with second precision, the form the original product wrote (`2024-05-01T12:00:00Z`). */
 export function formatRfc3339(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`; // toISOString is always YYYY-MM-DDTHH:mm:ss.sssZ for years 0–9999
@@ -18,7 +20,7 @@ export function parseRfc3339(text: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /** Parses durations such as `6h`, `90m`, `1h30m`, `45s` into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {

@@ -9,7 +9,7 @@ import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { WEBHOOK_PATH } from '../common/names.js';
 import type { Clock } from '../common/time.js';
-import type { WebhookMetrics } from '../webhook/metrics.js';
+import type { WebhookMetrics } from './metrics.js';
 import { errorBody, toHttpError } from './errors.js';
 import { allowedResponse, refusedResponse, validateAdmissionReview, type AdmissionReview, type AdmissionReviewResponse } from './review-envelope.js';
 

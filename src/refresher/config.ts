@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import {
   configError,
+  isDnsLabel,
   parseDurationSetting,
   parseLogLevel,
   parsePositiveInt,
@@ -98,12 +99,11 @@ const SCOPE_OPTIONS = {
   context: { type: 'string' },
 } as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function dnsLabel(value: string | undefined, setting: string): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length > 63 || !DNS_LABEL.test(value)) throw configError(`${setting} "${value}" is not a namespace name (lower-case letters, digits and '-', at most 63)`);
+  if (!isDnsLabel(value)) throw configError(`${setting} "${value}" is not a namespace name (lower-case letters, digits and '-', at most 63)`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 // The refresher's Kubernetes adapter: the only refresher module that imports the client. Every request has a time
-// budget, is retried on conflicts, throttling, server errors and unreachable servers, is counted, and fails as a
-// KubernetesError whose message is the API server's own Status message (never a response body).
+// budget, is retried on conflicts, throttling, server errors and unreachable servers, is counted, and fails as an
+// ECR_ANYWHERE_KUBERNETES_* error whose message is the API server's own Status message (never a response body).
 import {
   ApiException,
   CoreV1Api,
@@ -9,7 +9,8 @@ import {
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubernetesError, createApiConfiguration, toKubernetesError } from '../common/kubernetes-client.js';
+import type { EcrAnywhereError } from '../common/errors.js';
+import { apiStatusOf, createApiConfiguration, isRetryableApiFailure, kubernetesError, toKubernetesError } from '../common/kubernetes-client.js';
 import {
   DOCKER_CONFIG_JSON_KEY,
   DOCKER_CONFIG_JSON_TYPE,
@@ -116,7 +117,7 @@ export class KubernetesRefresherCluster implements RefresherCluster {
     return { ...this.counts };
   }
 
-  /** One API operation: counted per attempt, retried when worth it, mapped to KubernetesError. */
+  /** One API operation: counted per attempt, retried when worth it, mapped to our coded error. */
   private async request<T>(kind: ApiCallKind, action: string, call: () => Promise<T>, options: { retryConflicts?: boolean } = {}): Promise<T> {
     return withRetry(
       async () => {
@@ -130,14 +131,14 @@ export class KubernetesRefresherCluster implements RefresherCluster {
       {
         policy: this.options.retry,
         sleep: this.options.sleep,
-        isRetryable: (error) => error instanceof KubernetesError && error.retryable && (error.status !== 409 || options.retryConflicts !== false),
+        isRetryable: (error) => isRetryableApiFailure(error) && (apiStatusOf(error) !== 409 || options.retryConflicts !== false),
       },
     );
   }
 
-  private mapError(error: unknown, action: string): KubernetesError {
+  private mapError(error: unknown, action: string): EcrAnywhereError {
     if ((error as { name?: unknown }).name === 'AbortError') {
-      return new KubernetesError(0, `${action}: no answer from the API server within ${this.options.requestTimeoutMs / 1000}s`);
+      return kubernetesError(0, `${action}: no answer from the API server within ${this.options.requestTimeoutMs / 1000}s`);
     }
     return toKubernetesError(error, action);
   }
@@ -243,7 +244,7 @@ export class KubernetesRefresherCluster implements RefresherCluster {
             const current = await this.request('get', action, () => this.api.readNamespacedServiceAccount({ name: account.name, namespace: account.namespace }));
             snapshot = { ...account, resourceVersion: current.metadata?.resourceVersion, imagePullSecrets: current.imagePullSecrets ?? [] };
           } catch (error) {
-            if (error instanceof KubernetesError && error.status === 404) return 'no-service-account';
+            if (apiStatusOf(error) === 404) return 'no-service-account';
             throw error;
           }
         }
@@ -262,12 +263,12 @@ export class KubernetesRefresherCluster implements RefresherCluster {
             { retryConflicts: false },
           );
         } catch (error) {
-          if (error instanceof KubernetesError && error.status === 404) return 'no-service-account';
+          if (apiStatusOf(error) === 404) return 'no-service-account';
           throw error;
         }
         return 'added';
       },
-      { policy: this.options.retry, sleep: this.options.sleep, isRetryable: (error) => error instanceof KubernetesError && error.status === 409 },
+      { policy: this.options.retry, sleep: this.options.sleep, isRetryable: (error) => apiStatusOf(error) === 409 },
     );
   }
 

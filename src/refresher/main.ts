@@ -1,6 +1,7 @@
 // Runs `ecr-anywhere refresh` and `ecr-anywhere status`: client configuration (service account in a pod,
 // kubeconfig elsewhere), the adapter, the run, and the exit code the CronJob reports.
 import { hostname } from 'node:os';
+import { describeError, errorCode, errorMessage } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kubernetes-client.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { systemClock } from '../common/time.js';
@@ -15,10 +16,6 @@ function connect(config: ClusterScopeConfig): KubernetesRefresherCluster {
   return new KubernetesRefresherCluster(kubeConfig, { pageSize: config.pageSize, requestTimeoutMs: config.requestTimeoutMs, retry: DEFAULT_RETRY_POLICY });
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function flush(logger: Logger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
 }
@@ -30,7 +27,7 @@ export async function runRefreshCommand(config: RefreshConfig): Promise<number> 
     try {
       cluster = connect(config);
     } catch (error) {
-      logger.error({ error: errorMessage(error) }, 'refresh run failed: no usable Kubernetes client configuration');
+      logger.error({ error: errorMessage(error), code: errorCode(error) }, 'refresh run failed: no usable Kubernetes client configuration');
       return 1;
     }
     try {
@@ -55,7 +52,7 @@ export async function runStatusCommand(config: StatusConfig, out: NodeJS.Writabl
     ]);
     report = buildStatusReport(secrets, enabledNamespaces, systemClock(), config.thresholdMs);
   } catch (error) {
-    process.stderr.write(`ecr-anywhere status: ${errorMessage(error)}\n`);
+    process.stderr.write(`ecr-anywhere status: ${describeError(error)}\n`);
     return 1;
   } finally {
     cluster?.close();

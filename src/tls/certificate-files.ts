@@ -1,12 +1,12 @@
 // Serves whatever certificate is in CERT_FILE/KEY_FILE now. Kubernetes swaps a mounted Secret by renaming a
 // symlinked directory, which file watchers miss; polling the content every few seconds catches every swap.
 // A half-written or mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { EcrAnywhereError, ErrorCodes, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PemPair } from './certificates.js';
-import { keyMatches, parseCertificate } from './certificate-inspection.js';
+import { fingerprint, keyMatches, parseCertificate } from './certificate-inspection.js';
 
 export interface CertificateFilesOptions {
   readonly certFile: string;
@@ -38,10 +38,6 @@ export async function readPemPair(certFile: string, keyFile: string): Promise<Pe
   return pair;
 }
 
-function fingerprint(pair: PemPair): string {
-  return createHash('sha256').update(pair.certPem).update('\0').update(pair.keyPem).digest('hex');
-}
-
 export class CertificateFiles {
   private timer: NodeJS.Timeout | undefined;
   private current = '';
@@ -56,14 +52,15 @@ export class CertificateFiles {
       this.current = fingerprint(pair);
       return pair;
     } catch (error) {
-      throw new Error(
-        `cannot load the TLS certificate from CERT_FILE=${this.options.certFile} and KEY_FILE=${this.options.keyFile}: ${(error as Error).message}`,
+      throw new EcrAnywhereError(
+        ErrorCodes.TLS_CERTIFICATE_FILES,
+        `cannot load the TLS certificate from CERT_FILE=${this.options.certFile} and KEY_FILE=${this.options.keyFile}: ${errorMessage(error)}`,
       );
     }
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer = setInterval(() => void this.check(), this.options.pollMs);
     this.timer.unref();
   }
 
@@ -71,7 +68,11 @@ export class CertificateFiles {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async poll(): Promise<void> {
+  /**
+   * One poll (start() runs it every pollMs): hands over a changed, valid pair; keeps serving the loaded one when the
+   * files are unchanged or broken, warning once per broken spell.
+   */
+  async check(): Promise<'unchanged' | 'invalid' | 'reloaded'> {
     let pair: PemPair;
     let print: string;
     try {
@@ -80,17 +81,18 @@ export class CertificateFiles {
       // Unchanged files are not parsed again: building a secure context costs milliseconds of CPU on every poll.
       if (print === this.current) {
         this.warned = false;
-        return;
+        return 'unchanged';
       }
       checkPemPair(pair);
     } catch (error) {
-      if (!this.warned) this.options.logger.warn({ reason: (error as Error).message }, 'certificate files unreadable; still serving the loaded certificate');
+      if (!this.warned) this.options.logger.warn({ reason: errorMessage(error) }, 'certificate files unreadable; still serving the loaded certificate');
       this.warned = true;
-      return;
+      return 'invalid';
     }
     this.warned = false;
     this.current = print;
     this.options.onChange(pair);
     this.options.logger.info({ certFile: this.options.certFile }, 'reloaded the TLS certificate');
+    return 'reloaded';
   }
 }

@@ -1,7 +1,8 @@
 // Facts about PEM certificates and keys, read with Node's X.509 support: parsing, key match, signer, names
-// covered, validity. No I/O and no clock of its own — callers pass `now`.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+// covered, validity, and a fingerprint of a pair. No I/O and no clock of its own — callers pass `now`.
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { PemPair } from './certificates.js';
 
 export interface InspectedCertificate {
   readonly x509: X509Certificate;
@@ -49,4 +50,9 @@ export function uncoveredHosts(certificate: InspectedCertificate, hosts: readonl
 
 export function isValidAt(certificate: InspectedCertificate, now: Date): boolean {
   return now >= certificate.notBefore && now < certificate.notAfter;
+}
+
+/** A digest of a certificate and key pair: equal exactly when both texts are, so a reload can tell "unchanged". */
+export function fingerprint(pair: PemPair): string {
+  return createHash('sha256').update(pair.certPem).update('\0').update(pair.keyPem).digest('hex');
 }

@@ -3,6 +3,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
+import { DAY_MS } from '../common/time.js';
 
 export interface PemPair {
   readonly certPem: string;
@@ -15,7 +16,6 @@ export interface ServingCertificate extends PemPair {
   readonly notAfter: Date;
 }
 
-const DAY_MS = 86_400_000;
 /** notBefore is set this far before `now`, so a client whose clock runs a little behind still accepts the certificate. */
 export const NOT_BEFORE_BACKDATE_MS = 5 * 60_000;
 
@@ -91,9 +91,4 @@ export function uniqueCaName(now: Date): string {
 export function createSelfSignedServing(options: { hosts: readonly string[]; now: Date; validityDays: number }): ServingCertificate {
   const ca = createCertificateAuthority({ commonName: uniqueCaName(options.now), now: options.now, validityDays: options.validityDays });
   return issueServingCertificate(ca, options);
-}
-
-/** notAfter of a PEM certificate, for rotation decisions. */
-export function certificateNotAfter(certPem: string): Date {
-  return forge.pki.certificateFromPem(certPem).validity.notAfter;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { systemClock } from '../common/time.js';
 import { CertificateFiles } from './certificate-files.js';
-import { createSelfSignedServing, type PemPair } from './certificates.js';
+import type { PemPair } from './certificates.js';
 import type { SelfTlsConfig } from './self-managed/config.js';
 import type { TlsMode } from './tls-mode.js';
 
@@ -28,6 +28,8 @@ export interface TlsSourceConfig {
 
 /** Makes a throwaway CA and certificate so a newcomer can run the webhook with no setup at all. */
 async function selfSignedPair(logger: Logger): Promise<PemPair> {
+  // node-forge is loaded only by the modes that make certificates: files mode never holds it.
+  const { createSelfSignedServing } = await import('./certificates.js');
   const serving = createSelfSignedServing({ hosts: ['localhost', '127.0.0.1', hostname()], now: systemClock(), validityDays: 365 });
   const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-'));
   const caFile = join(dir, 'ca.crt');

@@ -3,13 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { SecureContextOptions } from 'node:tls';
+import { ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { formatDuration, formatRfc3339, type Clock } from '../common/time.js';
 import { DEFAULT_STALE_THRESHOLD_MS } from '../common/token-life.js';
 import { buildWebhookApp } from '../http/webhook-app.js';
 import { createEcrTokenFetcher } from '../ecr/adapter.js';
 import { lifeAtFetchMs, type EcrToken, type FetchEcrToken } from '../ecr/token.js';
-import { registerWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import { registerWebhookMetrics, type WebhookMetrics } from '../http/metrics.js';
 import { createAdmissionHandler } from '../admission/handler.js';
 import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
 import { TokenCache } from '../ecr/token-cache.js';
@@ -43,7 +44,7 @@ function warnOnShortTokens(fetch: FetchEcrToken, staleThresholdMs: number, logge
     const token = await fetch(region);
     if (!warned.has(region) && lifeAtFetchMs(token) <= staleThresholdMs) {
       warned.add(region);
-      logger.warn({ region, code: 'ECR_ANYWHERE_SHORT_CREDENTIALS' }, shortCredentialsWarning(token, staleThresholdMs));
+      logger.warn({ region, code: ErrorCodes.SHORT_CREDENTIALS.code }, shortCredentialsWarning(token, staleThresholdMs));
     }
     return token;
   };

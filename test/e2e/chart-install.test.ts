@@ -11,28 +11,31 @@ import { apiWarnings, CHART_DIR, clusterTools, MINIMAL_VALUES, mustRun, parseObj
 const CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nwritten by the webhook\n-----END CERTIFICATE-----\n').toString('base64');
 const TLS_DATA = { 'ca.crt': Buffer.from('ca').toString('base64'), 'tls.crt': Buffer.from('crt').toString('base64'), 'tls.key': Buffer.from('key').toString('base64') };
 
+/** One installed release in a namespace of its own, with the helpers its tests use. */
+interface Release {
+  readonly namespace: string;
+  readonly release: string;
+  readonly names: {
+    readonly webhookAccount: string;
+    readonly refresherAccount: string;
+    readonly tlsSecret: string;
+    readonly configuration: string;
+    readonly deployment: string;
+  };
+  readonly helm: (...args: string[]) => Promise<string>;
+  readonly liveCaBundle: () => Promise<string>;
+  readonly liveTlsData: () => Promise<unknown>;
+  /** Does what the webhook does at start, with the webhook's own identity: fills its Secret, patches the caBundle. */
+  readonly writeAsWebhook: () => Promise<void>;
+}
+
 describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
   let tools: ClusterTools;
-  const namespace = uniqueName('chart-install');
-  const release = uniqueName('eca');
-  const names = {
-    webhookAccount: `system:serviceaccount:${namespace}:${release}-ecr-anywhere-webhook`,
-    refresherAccount: `system:serviceaccount:${namespace}:${release}-ecr-anywhere-refresher`,
-    tlsSecret: `${release}-ecr-anywhere-webhook-tls`,
-    configuration: `${release}-ecr-anywhere-webhook`,
-    deployment: `${release}-ecr-anywhere-webhook`,
-  };
-  // Scoped to namespaces nobody else creates: the registered webhook has no pods behind it and fails closed.
-  const values = { ...MINIMAL_VALUES, extraNamespaceLabels: { 'e2e.ecr-anywhere/chart': release } };
+  const releases: Release[] = [];
+  /** Installed once, and only read by the tests that use it. */
+  let shared: Release;
 
-  const helm = async (...args: string[]): Promise<string> =>
-    withValuesFile(values, async (file) => {
-      const result = await tools.helm([...args, '--namespace', namespace, '--values', file]);
-      assert.equal(result.code, 0, `helm ${args.join(' ')}:\n${result.stderr}`);
-      assert.deepEqual(apiWarnings(result.stderr), [], 'the API server warned about the chart');
-      return result.stdout;
-    });
   const kubectl = async (...args: string[]): Promise<string> => {
     const result = await tools.kubectl(args);
     assert.equal(result.code, 0, `kubectl ${args.join(' ')}:\n${result.stderr}`);
@@ -44,36 +47,64 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
     assert.ok(result.code === 0 || result.code === 1, result.stderr);
     return result.code === 0;
   };
-  const liveCaBundle = async (): Promise<string> =>
-    kubectl('get', 'mutatingwebhookconfiguration', names.configuration, '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}');
-  const liveTlsData = async (): Promise<unknown> =>
-    JSON.parse((await kubectl('get', 'secret', names.tlsSecret, '-n', namespace, '-o', 'jsonpath={.data}')) || '{}') as unknown;
 
-  /** Does what the webhook does at start, with the webhook's own identity: fills its Secret, patches the caBundle. */
-  const writeAsWebhook = async (): Promise<void> => {
-    const secret = JSON.parse(await kubectl('get', 'secret', names.tlsSecret, '-n', namespace, '--as', names.webhookAccount, '-o', 'json')) as Record<string, unknown>;
-    const replaced = await tools.kubectl(['replace', '--as', names.webhookAccount, '-f', '-'], { input: JSON.stringify({ ...secret, data: TLS_DATA }) });
-    assert.equal(replaced.code, 0, replaced.stderr);
-    await kubectl(
-      'patch', 'mutatingwebhookconfiguration', names.configuration, '--as', names.webhookAccount, '--type=json',
-      `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${CA_BUNDLE}"}]`,
-    );
+  /** A release (and namespace) of its own for a test, installed from the local chart. */
+  const installRelease = async (): Promise<Release> => {
+    const namespace = uniqueName('chart-install');
+    const release = uniqueName('eca');
+    await createNamespace(cluster, namespace, {});
+    const names = {
+      webhookAccount: `system:serviceaccount:${namespace}:${release}-ecr-anywhere-webhook`,
+      refresherAccount: `system:serviceaccount:${namespace}:${release}-ecr-anywhere-refresher`,
+      tlsSecret: `${release}-ecr-anywhere-webhook-tls`,
+      configuration: `${release}-ecr-anywhere-webhook`,
+      deployment: `${release}-ecr-anywhere-webhook`,
+    };
+    // Scoped to namespaces nobody else creates: the registered webhook has no pods behind it and fails closed.
+    const values = { ...MINIMAL_VALUES, extraNamespaceLabels: { 'e2e.ecr-anywhere/chart': release } };
+    const helm = async (...args: string[]): Promise<string> =>
+      withValuesFile(values, async (file) => {
+        const result = await tools.helm([...args, '--namespace', namespace, '--values', file]);
+        assert.equal(result.code, 0, `helm ${args.join(' ')}:\n${result.stderr}`);
+        assert.deepEqual(apiWarnings(result.stderr), [], 'the API server warned about the chart');
+        return result.stdout;
+      });
+    const made: Release = {
+      namespace,
+      release,
+      names,
+      helm,
+      liveCaBundle: () => kubectl('get', 'mutatingwebhookconfiguration', names.configuration, '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}'),
+      liveTlsData: async () => JSON.parse((await kubectl('get', 'secret', names.tlsSecret, '-n', namespace, '-o', 'jsonpath={.data}')) || '{}') as unknown,
+      writeAsWebhook: async () => {
+        const secret = JSON.parse(await kubectl('get', 'secret', names.tlsSecret, '-n', namespace, '--as', names.webhookAccount, '-o', 'json')) as Record<string, unknown>;
+        const replaced = await tools.kubectl(['replace', '--as', names.webhookAccount, '-f', '-'], { input: JSON.stringify({ ...secret, data: TLS_DATA }) });
+        assert.equal(replaced.code, 0, replaced.stderr);
+        await kubectl(
+          'patch', 'mutatingwebhookconfiguration', names.configuration, '--as', names.webhookAccount, '--type=json',
+          `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${CA_BUNDLE}"}]`,
+        );
+      },
+    };
+    releases.push(made);
+    await helm('install', release, CHART_DIR);
+    return made;
   };
 
   before(async () => {
     cluster = await ensureCluster();
     tools = await clusterTools(cluster.info.kubeconfig);
-    await createNamespace(cluster, namespace, {});
+    shared = await installRelease();
   });
 
   after(async () => {
-    await tools.helm(['uninstall', release, '--namespace', namespace]);
-    await deleteNamespaces(cluster, [namespace]);
+    for (const { release, namespace } of releases) await tools.helm(['uninstall', release, '--namespace', namespace]);
+    await deleteNamespaces(cluster, releases.map((release) => release.namespace));
     await tools.close();
   });
 
   it('installs with only aws.region set, and every rendered object exists on the API server', async () => {
-    await helm('install', release, CHART_DIR);
+    const { release, namespace, liveCaBundle, liveTlsData } = shared;
     const manifest = parseObjects(await mustRun('helm', ['get', 'manifest', release, '--namespace', namespace], { env: tools.env }));
     assert.ok(manifest.length >= 14, `expected the whole chart, got ${manifest.length} objects`);
     // `kubectl get -f` fetches each object named in the manifest; a missing one fails the command.
@@ -85,6 +116,7 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
   });
 
   it("lets the webhook's ServiceAccount get/update its own TLS Secret and get/patch its own webhook configuration, nothing else", async () => {
+    const { names, namespace } = shared;
     const account = names.webhookAccount;
     assert.ok(await canI(account, 'get', `secret/${names.tlsSecret}`, '-n', namespace));
     assert.ok(await canI(account, 'update', `secret/${names.tlsSecret}`, '-n', namespace));
@@ -107,6 +139,7 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
   });
 
   it("lets the refresher's ServiceAccount list/patch Secrets, list namespaces and create events, nothing else", async () => {
+    const { names } = shared;
     const account = names.refresherAccount;
     assert.ok(await canI(account, 'list', 'secrets', '--all-namespaces'));
     assert.ok(await canI(account, 'patch', 'secrets', '-n', 'some-team'));
@@ -127,6 +160,7 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
   });
 
   it('keeps the TLS Secret the webhook filled and its caBundle across helm upgrade', async () => {
+    const { release, namespace, names, helm, liveCaBundle, liveTlsData, writeAsWebhook } = await installRelease();
     await writeAsWebhook();
     await helm('upgrade', release, CHART_DIR, '--set', 'logLevel=debug');
     assert.equal(await kubectl('get', 'deployment', names.deployment, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="LOG_LEVEL")].value}'), 'debug', 'the upgrade was applied');
@@ -135,12 +169,15 @@ describe('helm install of the chart (tls.mode=self)', { timeout: 300_000 }, () =
   });
 
   it('keeps the caBundle even through helm upgrade --force, which replaces objects (it reads the live one)', async () => {
+    const { release, helm, liveCaBundle, writeAsWebhook } = await installRelease();
+    await writeAsWebhook();
     await helm('upgrade', release, CHART_DIR, '--force', '--set', 'logLevel=info');
     assert.equal(await liveCaBundle(), CA_BUNDLE);
   });
 
   it('keeps the TLS Secret on uninstall, removes the rest, and a reinstall adopts the Secret with its data', async () => {
-    await writeAsWebhook(); // --force replaced the Secret with the empty template: the webhook would refill it
+    const { release, namespace, names, helm, liveTlsData, writeAsWebhook } = await installRelease();
+    await writeAsWebhook();
     await mustRun('helm', ['uninstall', release, '--namespace', namespace], { env: tools.env });
     assert.deepEqual(await liveTlsData(), TLS_DATA);
     for (const gone of [['mutatingwebhookconfiguration', names.configuration], ['deployment', names.deployment, '-n', namespace], ['clusterrole', `${release}-ecr-anywhere-refresher`]]) {

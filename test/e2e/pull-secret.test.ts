@@ -67,6 +67,7 @@ describe('pull secrets on a real API server', { timeout: 240_000 }, () => {
   let standIn: EcrStandIn;
   let registry: LocalRegistry;
   let webhook: ClusterWebhook;
+  const extraNamespaces: string[] = [];
 
   before(async () => {
     cluster = await ensureCluster();
@@ -82,7 +83,7 @@ describe('pull secrets on a real API server', { timeout: 240_000 }, () => {
     await webhook?.stop();
     await registry?.stop();
     await standIn?.close();
-    if (cluster) await deleteNamespaces(cluster, [namespace, otherNamespace]);
+    if (cluster) await deleteNamespaces(cluster, [namespace, otherNamespace, ...extraNamespaces]);
   });
 
   it('fills a Secret created with kubectl from the seed manifest, and the credentials pull the image', async () => {
@@ -126,11 +127,21 @@ describe('pull secrets on a real API server', { timeout: 240_000 }, () => {
   });
 
   it('fails closed when the webhook is down: labeled Secrets are refused, unlabeled ones still work', async () => {
-    await webhook.process.stop();
-    await assert.rejects(kubectl(cluster, ['apply', '-f', '-'], seedManifest(namespace, 'while-down', runLabel)), (error: Error & { stderr?: string }) => {
-      assert.match(error.stderr ?? '', /failed calling webhook "ecr-anywhere\.centml\.ai"/);
-      return true;
-    });
-    await cluster.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'plain-while-down' }, type: 'Opaque', stringData: { a: 'b' } } });
+    // A namespace and webhook of its own: stopping the suite's webhook would take it from every other test.
+    const downLabel = { 'e2e.ecr-anywhere/run': uniqueName('pull-down') };
+    const downNamespace = uniqueName('pull-down');
+    await createNamespace(cluster, downNamespace, enabledNamespaceLabels(downLabel));
+    extraNamespaces.push(downNamespace);
+    const own = await startClusterWebhook(cluster, { standIn, probeNamespace: downNamespace, namespaceLabels: downLabel });
+    try {
+      await own.process.stop();
+      await assert.rejects(kubectl(cluster, ['apply', '-f', '-'], seedManifest(downNamespace, 'while-down', downLabel)), (error: Error & { stderr?: string }) => {
+        assert.match(error.stderr ?? '', /failed calling webhook "ecr-anywhere\.centml\.ai"/);
+        return true;
+      });
+      await cluster.core.createNamespacedSecret({ namespace: downNamespace, body: { metadata: { name: 'plain-while-down' }, type: 'Opaque', stringData: { a: 'b' } } });
+    } finally {
+      await own.stop();
+    }
   });
 });

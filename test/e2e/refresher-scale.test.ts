@@ -94,7 +94,8 @@ describe('ecr-anywhere refresh with 1 000 Secrets in 100 namespaces', { timeout:
     const result = await runCli(['refresh', '--page-size', '500', '--dry-run', ...scope()]);
     assert.equal(result.code, 0);
     const summary = refreshSummaryOf(result);
-    assert.deepEqual([summary.found, summary.stale, summary.apiCalls.patch], [1_000, 0, 0]);
+    // A dry run writes nothing, so this holds whether or not the other test has refreshed the stale ones yet.
+    assert.deepEqual([summary.found, summary.stale + summary.fresh, summary.apiCalls.patch], [1_000, 1_000, 0]);
     const secretPages = Math.ceil((await countManagedSecrets(cluster)) / 500);
     assert.ok(summary.apiCalls.list <= secretPages + 2, `list calls ${summary.apiCalls.list}, ${secretPages} secret pages`);
   });

@@ -1,7 +1,7 @@
 // `ecr-anywhere refresh` and `ecr-anywhere status` as real CLI processes against the real kube-apiserver, with the
 // real webhook process registered as a MutatingWebhookConfiguration and the real AWS SDK reaching the ECR stand-in.
-// Each group of namespaces carries its own labels, and every run is scoped to them with --namespace-selector, so
-// other tests sharing the harness cluster neither see nor disturb these Secrets.
+// Each test works on its own group of namespaces, made for it, and every run is scoped to that group with
+// --namespace-selector: no test depends on what another did, and other suites sharing the cluster see none of it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CoreV1Event, V1Secret } from '@kubernetes/client-node';
@@ -23,6 +23,7 @@ import {
   deleteNamespaces,
   enabledNamespaceLabels,
   ensureCluster,
+  labelNamespace,
   startClusterWebhook,
   uniqueName,
   type ClusterWebhook,
@@ -93,8 +94,33 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   };
   const scopeArgs = (name: string): string[] => ['--kubeconfig', cluster.info.kubeconfig, '--namespace-selector', `${GROUP_LABEL}=${suite}-${name}`];
 
-  let groupA: string[];
-  let notEnabled: string;
+  /**
+   * Three enabled namespaces holding the five staleness fixtures each, a wrong-type Secret, and a namespace that is
+   * not enabled holding a labeled Secret. The suite's webhook selects the group only once its fixtures exist, so
+   * they keep the annotations given here; from then on it fills every write.
+   */
+  const stalenessGroup = async (name: string): Promise<{ namespaces: string[]; notEnabled: string }> => {
+    const namespaces = await group(name, 3, { webhook: false });
+    const notEnabled = `${suite}-${name}-off`;
+    await createNamespace(cluster, notEnabled, { [GROUP_LABEL]: `${suite}-${name}`, ...suiteLabels });
+    created.push(notEnabled);
+    for (const namespace of namespaces) {
+      for (const [secret, annotations] of Object.entries(stalenessFixtures())) await createSecret(cluster, { namespace, name: secret, annotations });
+    }
+    await createSecret(cluster, { namespace: namespaces[1]!, name: 'wrong-type', type: 'Opaque' });
+    await createSecret(cluster, { namespace: notEnabled, name: 'not-ours' });
+    for (const namespace of namespaces) await labelNamespace(cluster, namespace, suiteLabels);
+    return { namespaces, notEnabled };
+  };
+  /** A staleness group after one successful refresh run. */
+  const refreshedGroup = async (name: string): Promise<{ namespaces: string[]; notEnabled: string }> => {
+    const made = await stalenessGroup(name);
+    const first = await runCli(['refresh', ...scopeArgs(name)]);
+    assert.equal(first.code, 0, `set-up refresh failed:\n${first.stdout}\n${first.stderr}`);
+    assert.equal(refreshSummaryOf(first).refreshed, 12, 'set-up refresh');
+    return made;
+  };
+
   let groupB: string[];
   let groupC: string[];
   let groupD: string[];
@@ -103,16 +129,6 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
     cluster = await ensureCluster();
     standIn = await startEcrStandIn();
     // Fixtures first: Secrets created before the webhook is registered keep the annotations the test gives them.
-    groupA = await group('a', 3, { webhook: true });
-    notEnabled = `${suite}-off`;
-    await createNamespace(cluster, notEnabled, { [GROUP_LABEL]: `${suite}-a`, ...suiteLabels });
-    created.push(notEnabled);
-    for (const namespace of groupA) {
-      for (const [name, annotations] of Object.entries(stalenessFixtures())) await createSecret(cluster, { namespace, name, annotations });
-    }
-    await createSecret(cluster, { namespace: groupA[1]!, name: 'wrong-type', type: 'Opaque' });
-    await createSecret(cluster, { namespace: notEnabled, name: 'not-ours' });
-
     groupB = await group('b', 2, { webhook: false });
     for (const namespace of groupB) for (const name of ['one', 'two']) await createSecret(cluster, { namespace, name });
 
@@ -123,7 +139,8 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
     groupD = await group('d', 2, { webhook: true });
     for (const namespace of groupD) await createSecret(cluster, { namespace, name: 'creds' });
 
-    webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: groupA[0]!, namespaceLabels: suiteLabels });
+    const [probe] = await group('probe', 1, { webhook: true });
+    webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: probe!, namespaceLabels: suiteLabels });
   });
 
   after(async () => {
@@ -133,7 +150,8 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   });
 
   it('status: lists every managed Secret in the enabled namespaces and exits 1 while some are expired or empty', async () => {
-    const table = await runCli(['status', ...scopeArgs('a')]);
+    const { namespaces: groupA } = await stalenessGroup('st');
+    const table = await runCli(['status', ...scopeArgs('st')]);
     assert.equal(table.code, 1, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+REGISTRIES\s+EXPIRES IN\s+LAST REFRESH\s+STALE$/);
@@ -143,7 +161,7 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
     assert.match(table.stdout, /wrong-type\s.*skipped \(wrong type\)/);
     assert.doesNotMatch(table.stdout, /not-ours/);
 
-    const json = await runCli(['status', '-o', 'json', ...scopeArgs('a')]);
+    const json = await runCli(['status', '-o', 'json', ...scopeArgs('st')]);
     assert.equal(json.code, 1);
     const report = JSON.parse(json.stdout) as { secrets: Array<{ namespace: string; name: string; state: string }>; unusable: number };
     assert.equal(report.secrets.length, 16);
@@ -152,8 +170,9 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   });
 
   it('--dry-run prints the plan and writes nothing', async () => {
+    const { namespaces: groupA, notEnabled } = await stalenessGroup('dry');
     const before = await secretsIn(cluster, [...groupA, notEnabled]);
-    const result = await runCli(['refresh', '--dry-run', ...scopeArgs('a')]);
+    const result = await runCli(['refresh', '--dry-run', ...scopeArgs('dry')]);
     assert.equal(result.code, 0, result.stdout);
     const planned = result.logLines.filter((line) => line.msg === 'would refresh (dry run)');
     assert.equal(planned.length, 12);
@@ -167,8 +186,9 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   });
 
   it('refreshes exactly the stale Secrets, proves each refresh, leaves fresh ones unwritten and exits 0', async () => {
+    const { namespaces: groupA, notEnabled } = await stalenessGroup('run');
     const before = await secretsIn(cluster, [...groupA, notEnabled]);
-    const result = await runCli(['refresh', ...scopeArgs('a')]);
+    const result = await runCli(['refresh', ...scopeArgs('run')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const summary = refreshSummaryOf(result);
     assert.deepEqual(
@@ -208,7 +228,8 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   });
 
   it('a second run finds nothing stale and writes nothing', async () => {
-    const result = await runCli(['refresh', ...scopeArgs('a')]);
+    await refreshedGroup('again');
+    const result = await runCli(['refresh', ...scopeArgs('again')]);
     assert.equal(result.code, 0);
     const summary = refreshSummaryOf(result);
     assert.deepEqual([summary.stale, summary.fresh, summary.refreshed], [0, 15, 0]);
@@ -216,7 +237,8 @@ describe('ecr-anywhere refresh and status against a real API server', { timeout:
   });
 
   it('status exits 0 once every Secret holds unexpired credentials', async () => {
-    const result = await runCli(['status', '-o', 'json', ...scopeArgs('a')]);
+    await refreshedGroup('ok');
+    const result = await runCli(['status', '-o', 'json', ...scopeArgs('ok')]);
     assert.equal(result.code, 0, result.stdout);
     const report = JSON.parse(result.stdout) as { unusable: number; stale: number; secrets: Array<{ state: string; registries: string[] }> };
     assert.deepEqual([report.unusable, report.stale], [0, 0]);

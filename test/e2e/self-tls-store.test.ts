@@ -1,6 +1,7 @@
 // The TLS_MODE=self store and loop in-process against the real API server: a lost race (409) adopts the winner's
-// certificate, the caBundle patch touches only our webhook entry and only when it differs, and a write keeps what
-// the Secret holds besides our keys.
+// certificate, the caBundle patch touches only our webhook entry and only when it differs, a configuration without
+// our entry is refused with its code, and a write keeps what the Secret holds besides our keys. Each test uses a
+// Secret of its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WEBHOOK_NAME } from '../../src/common/names.js';
@@ -81,11 +82,16 @@ describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () 
   });
 
   it('patches only its own webhook entry, and only when the caBundle differs', async () => {
-    const contents = decodeTlsSecretData((await cluster.core.readNamespacedSecret({ namespace, name: 'race' })).data);
-    const bundle = caBundleFor(contents, new Date());
+    const secretName = 'own-entry';
+    await cluster.core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, type: 'Opaque' } });
+    const capture = captureLogs('debug');
+    // Fills the Secret and publishes its CA: from here the caBundle is this Secret's.
+    await new SelfManagedTls({ store: store(secretName), hosts: HOSTS, policy: POLICY, checkIntervalMs: 60_000, clock: systemClock, logger: capture.logger, onChange: () => undefined }).sync();
+    assert.match(capture.text(), /published the caBundle/);
+    const bundle = caBundleFor(decodeTlsSecretData((await cluster.core.readNamespacedSecret({ namespace, name: secretName })).data), new Date());
     assert.ok(bundle);
     const before = await cluster.admission.readMutatingWebhookConfiguration({ name: configurationName });
-    assert.equal(await store('race').publishCaBundle(bundle), 'unchanged', 'the race test already published it');
+    assert.equal(await store(secretName).publishCaBundle(bundle), 'unchanged');
     const after = await cluster.admission.readMutatingWebhookConfiguration({ name: configurationName });
     assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion, 'no write when nothing changes');
     const [other, ours] = after.webhooks ?? [];
@@ -93,6 +99,25 @@ describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () 
     assert.equal(other?.clientConfig.caBundle, otherCa, 'the other webhook keeps its caBundle');
     assert.equal(ours?.name, WEBHOOK_NAME);
     assert.equal(Buffer.from(ours?.clientConfig.caBundle ?? '', 'base64').toString('utf8'), bundle);
+  });
+
+  it('refuses a webhook configuration without our entry, with its code and what to check', async () => {
+    const name = `${run}-foreign`;
+    const ours = (await webhookConfiguration({ name, url: 'https://127.0.0.1:1', caBundle: '' })).webhooks?.[0];
+    assert.ok(ours);
+    await cluster.admission.createMutatingWebhookConfiguration({
+      body: { metadata: { name }, webhooks: [{ ...ours, name: 'other.example.com', clientConfig: { url: 'https://127.0.0.1:2/other', caBundle: otherCa } }] },
+    });
+    try {
+      const foreign = new KubernetesSelfTlsStore(cluster.kubeConfig, { namespace, secretName: 'unused', webhookConfigurationName: name, requestTimeoutMs: 10_000 });
+      await assert.rejects(foreign.publishCaBundle('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n'), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'ECR_ANYWHERE_TLS_SELF_MANAGED');
+        assert.match(error.message, new RegExp(`MutatingWebhookConfiguration ${name} has no webhook named ${WEBHOOK_NAME.replace(/\./g, '\\.')}: check WEBHOOK_CONFIGURATION_NAME`));
+        return true;
+      });
+    } finally {
+      await cluster.admission.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
+    }
   });
 
   it('keeps the labels, type and foreign keys of the Secret when it writes', async () => {

@@ -25,6 +25,7 @@ import {
 } from '../../harness/cluster.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
 import { CLI_PATH, getText, startWebhookProcess, type WebhookProcess } from '../../harness/webhook-process.js';
+import { startWriteGate, type HeldWrite } from '../../harness/write-gate.js';
 
 const SERVICE_NAME = 'ecr-anywhere';
 const RUN_LABEL = 'e2e.ecr-anywhere/self-tls';
@@ -168,22 +169,31 @@ interface ReplicaSet {
   readonly standIn: EcrStandIn;
   readonly fixture: Fixture;
   readonly replicas: WebhookProcess[];
+  /** With `race`: the version of the empty Secret both replicas started from, and the writes the gate held. */
+  readonly race?: { readonly emptyVersion: string | undefined; readonly writes: readonly HeldWrite[] };
 }
 
-/** A fixture and two self-mode webhook processes started at the same moment; on failure, what was made is removed. */
-async function setUpReplicas(prefix: string, extraEnv: Record<string, string>): Promise<ReplicaSet> {
+/**
+ * A fixture and two self-mode webhook processes started at the same moment; on failure, what was made is removed.
+ * With `race`, a write gate holds each replica's first write to the Secret until both are in flight, so both have
+ * read the empty Secret and their writes collide at the API server for certain.
+ */
+async function setUpReplicas(prefix: string, extraEnv: Record<string, string>, options: { readonly race?: boolean } = {}): Promise<ReplicaSet> {
   const cluster = await ensureCluster();
   const standIn = await startEcrStandIn();
   const fixture = await createFixture(cluster, prefix);
   const env = selfTlsEnv(cluster, fixture, standIn, extraEnv);
+  const gate = options.race ? await startWriteGate(cluster, { namespace: fixture.tlsNamespace, secretName: fixture.secretName, writers: 2, holdMs: 8_000 }) : undefined;
+  const emptyVersion = gate ? (await cluster.core.readNamespacedSecret({ namespace: fixture.tlsNamespace, name: fixture.secretName })).metadata?.resourceVersion : undefined;
   const started = await Promise.allSettled([startWebhookProcess(env), startWebhookProcess(env)]);
+  await gate?.close();
   const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     await tearDownReplicas({ cluster, standIn, fixture, replicas });
     throw failed.reason;
   }
-  return { cluster, standIn, fixture, replicas };
+  return { cluster, standIn, fixture, replicas, ...(gate ? { race: { emptyVersion, writes: gate.writes } } : {}) };
 }
 
 async function tearDownReplicas(set: ReplicaSet): Promise<void> {
@@ -197,19 +207,34 @@ describe('TLS_MODE=self: two replicas on a real API server', { timeout: 150_000 
   let standIn: EcrStandIn;
   let fixture: Fixture;
   let replicas: WebhookProcess[] = [];
+  let race: ReplicaSet['race'];
 
   before(async () => {
-    // Both start on the empty Secret at the same moment: they must still end up with one CA.
-    ({ cluster, standIn, fixture, replicas } = await setUpReplicas('stls', { TLS_CHECK_INTERVAL: '2s' }));
+    // Both start on the empty Secret at the same moment, and their first writes are made to collide.
+    ({ cluster, standIn, fixture, replicas, race } = await setUpReplicas('stls', { TLS_CHECK_INTERVAL: '2s' }, { race: true }));
   });
 
   after(() => tearDownReplicas({ cluster, standIn, fixture, replicas }));
 
-  it('writes one CA and certificate into the Secret, and both replicas serve that certificate', async () => {
+  it('two replicas racing on the empty Secret: one write wins, the loser gets a conflict and serves the winner’s certificate', async () => {
+    // The race happened: both writes reached the API server, each made from the empty Secret's version.
+    assert.ok(race);
+    assert.deepEqual(
+      race.writes.map((write) => write.resourceVersion),
+      [race.emptyVersion, race.emptyVersion],
+      'both replicas wrote from the version of the empty Secret',
+    );
     const contents = await readTlsSecret(cluster, fixture);
     assert.ok(contents.caCert && contents.caKey && contents.cert && contents.key, 'the Secret was filled');
-    const writes = replicas.flatMap((replica) => linesMatching(replica.output(), /wrote the TLS Secret/));
-    assert.equal(writes.length, 1, `exactly one replica wrote:\n${writes.join('\n')}`);
+    // One write was stored, the other was answered 409 and its replica took what the winner wrote.
+    const roles = replicas.map((replica) => [
+      linesMatching(replica.output(), /wrote the TLS Secret/).length,
+      linesMatching(replica.output(), /another replica updated the TLS Secret first: using what it wrote/).length,
+    ]);
+    // [writes, lost races] per replica: one wrote once and never lost, the other lost once and never wrote.
+    assert.deepEqual(roles.sort(), [[0, 1], [1, 0]], `one winner, one loser:\n${replicas.map((replica) => replica.output()).join('\n')}`);
+    const secret = await cluster.core.readNamespacedSecret({ namespace: fixture.tlsNamespace, name: fixture.secretName });
+    assert.notEqual(secret.metadata?.resourceVersion, race.emptyVersion);
     const stored = new X509Certificate(contents.cert);
     for (const replica of replicas) {
       const served = await servedCertificate(replica.port, contents.caCert);
@@ -350,7 +375,8 @@ describe('TLS_MODE=self without the permissions or objects it needs', { timeout:
     const ref = `${fixture.tlsNamespace}/${fixture.secretName}`;
 
     // No RBAC at all: the first thing it needs is to read its Secret.
-    await expect(new RegExp(`cannot get Secret ${ref}: .*forbidden.*missing RBAC permission: .*Role in namespace ${fixture.tlsNamespace} allowing \\\\"get\\\\" on secrets with resourceNames \\[\\\\"${fixture.secretName}\\\\"\\]`));
+    const forbidden = await expect(new RegExp(`cannot get Secret ${ref}: .*forbidden.*missing RBAC permission: .*Role in namespace ${fixture.tlsNamespace} allowing \\\\"get\\\\" on secrets with resourceNames \\[\\\\"${fixture.secretName}\\\\"\\]`));
+    assert.match(forbidden, /"code":"ECR_ANYWHERE_KUBERNETES_API","status":403/, 'the stable code and the API server status');
     await expect(/"attempt":3,/); // retried with backoff, not crashed
     assert.ok(webhook.running());
     assert.equal((await getText(webhook.opsPort, '/readyz')).status, 503);

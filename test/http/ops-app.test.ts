@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import type { EcrToken } from '../../src/ecr/token.js';
-import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
+import { registerWebhookMetrics } from '../../src/http/metrics.js';
 import { buildOpsApp } from '../../src/http/ops-app.js';
 
 describe('ops endpoints', () => {

@@ -11,7 +11,7 @@ import type { SecretObject } from '../../src/admission/review.js';
 import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
 import { buildWebhookApp } from '../../src/http/webhook-app.js';
 import { composeWebhook, type WebhookParts } from '../../src/webhook/compose.js';
-import { registerWebhookMetrics } from '../../src/webhook/metrics.js';
+import { registerWebhookMetrics } from '../../src/http/metrics.js';
 import type { AdmissionHandler } from '../../src/admission/handler.js';
 import { useStandInAwsEnv } from '../../harness/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';

@@ -10,7 +10,15 @@ import { CertificateFiles } from '../../src/tls/certificate-files.js';
 import { captureLogs } from '../../harness/log-capture.js';
 
 const POLL_MS = 40;
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, POLL_MS * 5));
+
+/** Polls `probe` until it returns true, for at most `timeoutMs`: a deadline, never a fixed wait. */
+async function eventually(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
 const pairFor = (): PemPair => {
   const { certPem, keyPem } = createSelfSignedServing({ hosts: ['localhost'], now: new Date(), validityDays: 1 });
   return { certPem, keyPem };
@@ -32,6 +40,7 @@ describe('CertificateFiles', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // Each poll is driven by hand (check()), so "never served" is a fact about a poll that ran, not a guess after a sleep.
   it('hands over a new pair, ignores a mismatched one with a single warning, and ignores unchanged files', async () => {
     const first = pairFor();
     await install(first);
@@ -39,27 +48,48 @@ describe('CertificateFiles', () => {
     const served: PemPair[] = [];
     const files = new CertificateFiles({ certFile: certFile(), keyFile: keyFile(), pollMs: POLL_MS, logger: logs.logger, onChange: (pair) => served.push(pair) });
     assert.deepEqual(await files.load(), first);
+
+    assert.equal(await files.check(), 'unchanged');
+    assert.equal(served.length, 0, 'unchanged files are not handed over again');
+
+    await writeFile(certFile(), ''); // caught half-written: an empty certificate beside the old, valid key
+    assert.equal(await files.check(), 'invalid');
+    assert.equal(served.length, 0, 'an empty certificate is never served');
+
+    const second = pairFor();
+    const third = pairFor();
+    await install({ certPem: second.certPem, keyPem: third.keyPem }); // a key that does not match its certificate
+    assert.equal(await files.check(), 'invalid');
+    assert.equal(await files.check(), 'invalid');
+    assert.equal(served.length, 0, 'a mismatched pair is never served');
+    assert.equal(logs.lines.filter((line) => line.includes('certificate files unreadable')).length, 1, logs.text());
+    assert.ok(!logs.text().includes('PRIVATE KEY'), 'no key material in the warning');
+
+    await install(second);
+    assert.equal(await files.check(), 'reloaded');
+    assert.deepEqual(served, [second]);
+    assert.match(logs.text(), /reloaded the TLS certificate/);
+    assert.equal(await files.check(), 'unchanged');
+
+    // A later broken spell is reported again: the warning is once per spell, not once per process.
+    await writeFile(keyFile(), 'not a key');
+    assert.equal(await files.check(), 'invalid');
+    assert.equal(logs.lines.filter((line) => line.includes('certificate files unreadable')).length, 2, logs.text());
+    assert.deepEqual(served, [second]);
+  });
+
+  it('polls on its own once started: a swap is served within a few poll intervals', async () => {
+    const first = pairFor();
+    await install(first);
+    const served: PemPair[] = [];
+    const files = new CertificateFiles({ certFile: certFile(), keyFile: keyFile(), pollMs: POLL_MS, logger: captureLogs().logger, onChange: (pair) => served.push(pair) });
+    await files.load();
     files.start();
     try {
-      await settle();
-      assert.equal(served.length, 0, 'unchanged files are not handed over again');
-
-      await writeFile(certFile(), ''); // caught half-written: an empty certificate beside the old, valid key
-      await settle();
-      assert.equal(served.length, 0, 'an empty certificate is never served');
-
       const second = pairFor();
-      const third = pairFor();
-      await install({ certPem: second.certPem, keyPem: third.keyPem }); // a key that does not match its certificate
-      await settle();
-      assert.equal(served.length, 0, 'a mismatched pair is never served');
-      assert.equal(logs.lines.filter((line) => line.includes('certificate files unreadable')).length, 1, logs.text());
-      assert.ok(!logs.text().includes('PRIVATE KEY'), 'no key material in the warning');
-
       await install(second);
-      await settle();
+      await eventually(() => served.length > 0, 5_000, 'serving the swapped pair');
       assert.deepEqual(served, [second]);
-      assert.match(logs.text(), /reloaded the TLS certificate/);
     } finally {
       files.stop();
     }
@@ -68,6 +98,9 @@ describe('CertificateFiles', () => {
   it('refuses to start from a broken pair, naming both files', async () => {
     await writeFile(certFile(), 'not a certificate');
     const files = new CertificateFiles({ certFile: certFile(), keyFile: keyFile(), pollMs: POLL_MS, logger: captureLogs().logger, onChange: () => undefined });
-    await assert.rejects(files.load(), (error: Error) => error.message.includes(certFile()) && error.message.includes(keyFile()));
+    await assert.rejects(
+      files.load(),
+      (error: Error & { code?: string }) => error.code === 'ECR_ANYWHERE_TLS_CERTIFICATE_FILES' && error.message.includes(certFile()) && error.message.includes(keyFile()),
+    );
   });
 });

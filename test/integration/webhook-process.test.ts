@@ -124,7 +124,12 @@ describe('ecr-anywhere webhook (process)', () => {
     assert.equal(held.status, 200);
     standIn.behaviour = 'hang';
     const inFlight = postJson(webhook.port, '/sync', secretReview(managedSecret({ annotations: { 'ecr-anywhere.centml.ai/registries': '123456789012.dkr.ecr.eu-west-3.amazonaws.com' } })), currentCa, keepAlive).catch((e: Error) => e);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // SIGTERM only once the review is in flight: the webhook has asked ECR for the region and is waiting.
+    const askedUntil = Date.now() + 10_000;
+    while (!standIn.calls.some((call) => call.region === 'eu-west-3')) {
+      assert.ok(Date.now() < askedUntil, 'the review never reached ECR');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     webhook.child.kill('SIGTERM');
     const reply = await inFlight;
     assert.ok(!(reply instanceof Error), `in-flight request failed: ${reply instanceof Error ? reply.message : ''}`);

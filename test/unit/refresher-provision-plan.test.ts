@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DOCKER_CONFIG_JSON_TYPE } from '../../src/common/names.js';
 import type { ManagedSecretInfo } from '../../src/refresher/plan.js';
-import { imagePullSecretsWith, namespacesMissingSecret } from '../../src/refresher/provision-plan.js';
+import { imagePullSecretsWith, namespacesMissingSecret, namespacesWithSecret, serviceAccountsToLink } from '../../src/refresher/provision-plan.js';
 
 const managed = (namespace: string, name: string): ManagedSecretInfo => ({ namespace, name, type: DOCKER_CONFIG_JSON_TYPE, annotations: {} });
 
@@ -14,6 +14,23 @@ describe('namespacesMissingSecret', () => {
   });
   it('needs nothing when every enabled namespace has it', () => {
     assert.deepEqual(namespacesMissingSecret(new Set(['a']), [managed('a', 'ecr-pull')], 'ecr-pull'), []);
+  });
+});
+
+describe('namespacesWithSecret', () => {
+  it('holds the scope\'s namespaces that list the Secret, plus those this run made it in (or would, in a dry run)', () => {
+    const enabled = new Set(['has', 'made', 'unfilled', 'planned', 'refused', 'gone']);
+    const listed = [managed('has', 'ecr-pull'), managed('has', 'other'), managed('elsewhere', 'ecr-pull'), managed('kube-system', 'ecr-pull')];
+    const missing = ['made', 'unfilled', 'planned', 'refused', 'gone'];
+    const outcomes = ['created', 'failed', 'planned', 'conflict', 'gone'] as const;
+    assert.deepEqual([...namespacesWithSecret(new Set([...enabled, 'kube-system']), listed, 'ecr-pull', missing, outcomes)].sort(), ['has', 'made', 'planned', 'unfilled']);
+  });
+});
+
+describe('serviceAccountsToLink', () => {
+  it('keeps accounts in namespaces holding the Secret, never in system namespaces', () => {
+    const accounts = [{ namespace: 'has' }, { namespace: 'without' }, { namespace: 'kube-system' }];
+    assert.deepEqual(serviceAccountsToLink(accounts, new Set(['has', 'kube-system'])), [{ namespace: 'has' }]);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapBounded } from '../../src/refresher/pool.js';
+import { mapBounded } from '../../src/common/pool.js';
 import { backoffDelay, withRetry, type RetryPolicy } from '../../src/refresher/retry.js';
 
 const POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 300 };

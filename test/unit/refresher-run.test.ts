@@ -2,7 +2,7 @@
 // summary. The Kubernetes side of the same rules is proven against a real API server in test/e2e/refresher*.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubernetesError } from '../../src/common/kubernetes-client.js';
+import { kubernetesError } from '../../src/common/kubernetes-client.js';
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
 import { formatRfc3339 } from '../../src/common/time.js';
 import type { SecretEvent } from '../../src/refresher/events.js';
@@ -99,10 +99,17 @@ describe('runRefresh', () => {
 
   it('tries every stale Secret when some fail, and then exits 1', async () => {
     const many = Array.from({ length: 12 }, (_, index) => secret('a', `s${String(index).padStart(2, '0')}`));
-    const bump: Bump = (target) => (target.name === 's03' ? new KubernetesError(422, 'admission webhook "ecr-anywhere.centml.ai" denied the request') : target.name === 's07' ? target : webhookFills(target));
+    const bump: Bump = (target) => (target.name === 's03' ? kubernetesError(422, 'admission webhook "ecr-anywhere.centml.ai" denied the request') : target.name === 's07' ? target : webhookFills(target));
     const cluster = new PlainDataCluster(many, ['a'], bump);
-    const summary = await runRefresh(OPTIONS, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
+    const logs = captureLogs('info');
+    const summary = await runRefresh(OPTIONS, { cluster, clock, logger: logs.logger, instance: 'unit' });
     assert.equal(cluster.bumped.length, 12);
+    const failures = logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'refresh failed');
+    assert.deepEqual(
+      failures.map((line) => [line.secret, line.code]).sort(),
+      [['s03', 'ECR_ANYWHERE_KUBERNETES_API'], ['s07', 'ECR_ANYWHERE_REFRESH_NOT_VERIFIED']],
+      'each failure carries its stable code',
+    );
     assert.deepEqual([summary.refreshed, summary.failed], [10, 2]);
     const failed = cluster.events.filter((event) => event.reason === 'RefreshFailed');
     assert.deepEqual(failed.map((event) => event.involvedObject.name).sort(), ['s03', 's07']);
@@ -119,7 +126,7 @@ describe('runRefresh', () => {
   });
 
   it('a Secret gone before its write (404) is skipped, not failed', async () => {
-    const cluster = new PlainDataCluster([secret('a', 'gone'), secret('a', 'here')], ['a'], (target) => (target.name === 'gone' ? new KubernetesError(404, 'secrets "gone" not found') : webhookFills(target)));
+    const cluster = new PlainDataCluster([secret('a', 'gone'), secret('a', 'here')], ['a'], (target) => (target.name === 'gone' ? kubernetesError(404, 'secrets "gone" not found') : webhookFills(target)));
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
     assert.deepEqual([summary.refreshed, summary.skipped, summary.failed, exitCodeOf(summary)], [1, 1, 0, 0]);
   });
@@ -140,18 +147,19 @@ describe('runRefresh', () => {
   });
 
   it('an Event that cannot be written is counted and logged; the refresh still counts', async () => {
-    const cluster = new PlainDataCluster([secret('a', 's')], ['a'], webhookFills, { eventError: new KubernetesError(403, 'events is forbidden') });
+    const cluster = new PlainDataCluster([secret('a', 's')], ['a'], webhookFills, { eventError: kubernetesError(403, 'events is forbidden') });
     const logs = captureLogs('info');
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: logs.logger, instance: 'unit' });
     assert.deepEqual([summary.refreshed, summary.eventsFailed, exitCodeOf(summary)], [1, 1, 0]);
-    assert.match(logs.text(), /"secret":"s","eventReason":"Refreshed","error":"events is forbidden","msg":"could not record the Event"/);
+    assert.match(logs.text(), /"secret":"s","eventReason":"Refreshed","error":"events is forbidden","code":"ECR_ANYWHERE_KUBERNETES_API","msg":"could not record the Event"/);
   });
 
   it('a failed listing ends the run with the reason and exit 1, having written nothing', async () => {
-    const cluster = new PlainDataCluster(fixtures, ['a'], webhookFills, { listError: new KubernetesError(403, 'list managed Secrets: secrets is forbidden') });
+    const cluster = new PlainDataCluster(fixtures, ['a'], webhookFills, { listError: kubernetesError(403, 'list managed Secrets: secrets is forbidden') });
     const logs = captureLogs('info');
     const summary = await runRefresh(OPTIONS, { cluster, clock, logger: logs.logger, instance: 'unit' });
     assert.equal(summary.error, 'list managed Secrets: secrets is forbidden');
+    assert.equal(summary.code, 'ECR_ANYWHERE_KUBERNETES_API');
     assert.deepEqual([cluster.bumped, exitCodeOf(summary)], [[], 1]);
     assert.match(logs.text(), /"level":"error".*refresh run failed/);
   });
@@ -160,6 +168,7 @@ describe('runRefresh', () => {
     const cluster = new PlainDataCluster([secret('team-x', 's')], []);
     const summary = await runRefresh({ ...OPTIONS, namespace: 'team-x' }, { cluster, clock, logger: captureLogs().logger, instance: 'unit' });
     assert.equal(summary.error, 'namespace team-x is not labeled ecr-anywhere.centml.ai/namespace=enabled (or does not exist): nothing there is refreshed');
+    assert.equal(summary.code, 'ECR_ANYWHERE_NAMESPACE_NOT_ENABLED');
     assert.deepEqual([cluster.bumped, exitCodeOf(summary)], [[], 1]);
   });
 

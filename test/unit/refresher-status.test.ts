@@ -81,11 +81,36 @@ describe('renderStatusTable', () => {
 });
 
 describe('renderStatusJson', () => {
-  it('is the report as JSON, for scripts', () => {
-    const report = buildStatusReport([fresh, expired], enabled, NOW, SIX_HOURS);
-    const parsed = JSON.parse(renderStatusJson(report)) as typeof report;
-    assert.deepEqual(parsed, JSON.parse(JSON.stringify(report)));
-    assert.equal(parsed.secrets[0]?.expiresAt, '2026-11-21T10:30:00Z');
-    assert.equal(parsed.generatedAt, '2026-11-21T12:00:00.000Z');
+  it('prints the documented fields with their values, for scripts', () => {
+    const json = renderStatusJson(buildStatusReport([fresh, expired], enabled, NOW, SIX_HOURS));
+    assert.deepEqual(JSON.parse(json), {
+      generatedAt: '2026-11-21T12:00:00.000Z',
+      thresholdMs: SIX_HOURS,
+      secrets: [
+        {
+          namespace: 'team-a',
+          name: 'expired',
+          registries: [],
+          expiresAt: '2026-11-21T10:30:00Z',
+          expiresInMs: -90 * 60_000,
+          lastRefresh: null,
+          stale: true,
+          state: 'expired',
+        },
+        {
+          namespace: 'team-a',
+          name: 'fresh',
+          registries: ['111111111111.dkr.ecr.us-east-1.amazonaws.com', '222222222222.dkr.ecr.eu-west-1.amazonaws.com'],
+          expiresAt: '2026-11-22T00:00:00Z',
+          expiresInMs: 12 * 3_600_000,
+          lastRefresh: '2026-11-21T11:00:00Z',
+          stale: false,
+          state: 'fresh',
+        },
+      ],
+      unusable: 1,
+      stale: 1,
+    });
+    assert.ok(json.endsWith('}\n'), 'one document, ending in a newline');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTlsSecretData, encodeTlsSecretData, sameTlsContents } from '../../src/tls/self-managed/secret-contents.js';
+import { decodeTlsSecretData, encodeTlsSecretData } from '../../src/tls/self-managed/secret-contents.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -18,10 +18,5 @@ describe('TLS Secret contents', () => {
     );
     assert.deepEqual(data, { 'ca.crt': b64('CA'), 'ca.key': b64('CAKEY'), 'tls.crt': b64('CERT'), 'tls.key': b64('KEY'), 'user-note': b64('keep me') });
     assert.deepEqual(decodeTlsSecretData(data), { caCert: 'CA', caKey: 'CAKEY', cert: 'CERT', key: 'KEY' });
-  });
-
-  it('compares only our keys', () => {
-    assert.ok(sameTlsContents({ caCert: 'A' }, { caCert: 'A' }));
-    assert.ok(!sameTlsContents({ caCert: 'A' }, { caCert: 'A', previousCaCert: 'B' }));
   });
 });

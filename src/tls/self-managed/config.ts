@@ -1,8 +1,8 @@
 // Settings of TLS_MODE=self: where the Secret and the webhook configuration are, which names the certificate
 // must cover, and how long certificates live. Read by src/webhook/config.ts with the shared helpers.
 import { isIP } from 'node:net';
-import { configError, parseDurationSetting, pick, type Env } from '../../common/config.js';
-import { formatDuration } from '../../common/time.js';
+import { configError, isDnsLabel, parseDurationSetting, pick, type Env } from '../../common/config.js';
+import { DAY_MS, formatDuration } from '../../common/time.js';
 
 export interface SelfTlsConfig {
   /** The Secret holding the CA and the serving certificate (created empty by the chart). */
@@ -48,13 +48,10 @@ export const SELF_TLS_USAGE = `  With --tls-mode self (the Helm chart's default)
   --tls-leaf-validity DUR  serving certificate lifetime [TLS_LEAF_VALIDITY] (default 365d)
   --tls-ca-validity DUR    CA lifetime [TLS_CA_VALIDITY] (default 3650d)`;
 
-const DAY_MS = 86_400_000;
-
 /** `90s` or `1d 0h`: formatDuration rounds to minutes, too coarse for the short durations tests use. */
 function describe(ms: number): string {
   return ms < 60_000 ? `${ms / 1000}s` : formatDuration(ms);
 }
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function required(value: string | undefined, setting: string, why: string): string {
   if (value === undefined) throw configError(`${setting} is required with TLS_MODE=self: ${why}`);
@@ -63,13 +60,13 @@ function required(value: string | undefined, setting: string, why: string): stri
 
 /** Kubernetes object names: a DNS subdomain (Secrets, webhook configurations) or a DNS label (namespaces, Services). */
 function objectName(value: string, setting: string, kind: 'label' | 'subdomain'): string {
-  const valid = kind === 'label' ? value.length <= 63 && DNS_LABEL.test(value) : isDnsName(value);
+  const valid = kind === 'label' ? isDnsLabel(value) : isDnsName(value);
   if (!valid) throw configError(`${setting} "${value}" is not a valid Kubernetes name (lowercase letters, digits, '-'${kind === 'label' ? '' : ", '.'"})`);
   return value;
 }
 
 function isDnsName(value: string): boolean {
-  return value.length <= 253 && value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label));
+  return value.length <= 253 && value.split('.').every((label) => isDnsLabel(label));
 }
 
 function parseExtraHosts(value: string | undefined): string[] {

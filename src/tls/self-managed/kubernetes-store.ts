@@ -1,6 +1,7 @@
 // The Kubernetes side of TLS_MODE=self, and the only self-tls module that imports the client. It uses exactly the
 // four permissions the chart grants: get/update of one Secret, get/patch of one MutatingWebhookConfiguration.
-// Every failure becomes a SelfTlsError whose message names the object and, for 403, the missing permission.
+// Every API failure keeps its ECR_ANYWHERE_KUBERNETES_* code and HTTP status, with a message that names the object
+// and what to do (for 403, the missing permission).
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
@@ -9,7 +10,8 @@ import {
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { createApiConfiguration, toKubernetesError } from '../../common/kubernetes-client.js';
+import { EcrAnywhereError, ErrorCodes } from '../../common/errors.js';
+import { apiStatusOf, createApiConfiguration, kubernetesError, toKubernetesError } from '../../common/kubernetes-client.js';
 import { WEBHOOK_NAME } from '../../common/names.js';
 import { decodeTlsSecretData, encodeTlsSecretData, type TlsSecretContents } from './secret-contents.js';
 import { normalizeBundle } from './decision.js';
@@ -32,17 +34,6 @@ export interface SelfTlsStore {
   writeSecret(read: TlsSecretSnapshot, contents: TlsSecretContents): Promise<'written' | 'conflict'>;
   /** Makes the webhook entry's caBundle equal `bundle`; 'unchanged' when it already was. */
   publishCaBundle(bundle: string): Promise<'patched' | 'unchanged'>;
-}
-
-/** A failure with a message fit for the log: which object, what went wrong, and what to do about it. */
-export class SelfTlsError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'SelfTlsError';
-  }
 }
 
 export interface KubernetesSelfTlsStoreOptions {
@@ -100,7 +91,7 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
       );
       return 'written';
     } catch (error) {
-      if (error instanceof SelfTlsError && error.status === 409) return 'conflict';
+      if (apiStatusOf(error) === 409) return 'conflict';
       throw error;
     }
   }
@@ -114,9 +105,9 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
       const configuration = await this.call(this.webhookAccess('get'), () => this.admission.readMutatingWebhookConfiguration({ name }));
       const index = (configuration.webhooks ?? []).findIndex((webhook) => webhook.name === WEBHOOK_NAME);
       if (index < 0) {
-        throw new SelfTlsError(
+        throw new EcrAnywhereError(
+          ErrorCodes.TLS_SELF_MANAGED,
           `MutatingWebhookConfiguration ${name} has no webhook named ${WEBHOOK_NAME}: check WEBHOOK_CONFIGURATION_NAME (the chart's object keeps that entry)`,
-          404,
         );
       }
       const current = configuration.webhooks?.[index]?.clientConfig.caBundle;
@@ -129,7 +120,8 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
         await this.call(this.webhookAccess('patch'), () => this.admission.patchMutatingWebhookConfiguration({ name, body: patch }, JSON_PATCH));
         return 'patched';
       } catch (error) {
-        const indexMoved = error instanceof SelfTlsError && (error.status === 422 || error.status === 409 || error.status === 500);
+        const status = apiStatusOf(error);
+        const indexMoved = status === 422 || status === 409 || status === 500;
         if (!indexMoved || attempt >= 3) throw error;
       }
     }
@@ -161,26 +153,27 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
     }
   }
 
-  private explain(access: Access, error: unknown): SelfTlsError {
+  private explain(access: Access, error: unknown): EcrAnywhereError {
     const action = `${access.verb} ${access.object}`;
     if ((error as { name?: unknown }).name === 'AbortError') {
-      return new SelfTlsError(`cannot ${action}: no answer from the API server within ${this.options.requestTimeoutMs / 1000}s`, 0);
+      return kubernetesError(0, `cannot ${action}: no answer from the API server within ${this.options.requestTimeoutMs / 1000}s`);
     }
     const mapped = toKubernetesError(error, `cannot ${action}`);
-    switch (mapped.status) {
+    const status = mapped.apiStatus ?? 0;
+    switch (status) {
       case 401:
-        return new SelfTlsError(`${mapped.message} — the API server did not accept the webhook's credentials (service account token or kubeconfig)`, 401);
+        return kubernetesError(status, `${mapped.message} — the API server did not accept the webhook's credentials (service account token or kubeconfig)`);
       case 403:
-        return new SelfTlsError(`${mapped.message} — missing RBAC permission: the webhook's identity needs ${access.rbac}`, 403);
+        return kubernetesError(status, `${mapped.message} — missing RBAC permission: the webhook's identity needs ${access.rbac}`);
       case 404:
-        return new SelfTlsError(
+        return kubernetesError(
+          status,
           access.resource === 'secrets'
             ? `${mapped.message} — the Secret must exist (the Helm chart creates it empty); check TLS_SECRET_NAME and POD_NAMESPACE`
             : `${mapped.message} — check WEBHOOK_CONFIGURATION_NAME (the Helm chart creates the object)`,
-          404,
         );
       default:
-        return new SelfTlsError(mapped.message, mapped.status);
+        return mapped;
     }
   }
 }

@@ -1,12 +1,11 @@
 // Carries out a TLS decision: makes the new CA and/or serving certificate and returns the Secret's next contents.
 // Key generation is the only impure part (randomness); the shape of the result follows the decision exactly.
-import { formatRfc3339 } from '../../common/time.js';
+import { DAY_MS, formatRfc3339 } from '../../common/time.js';
 import { createCertificateAuthority, issueServingCertificate, uniqueCaName, type PemPair } from '../certificates.js';
 import { parseCertificate } from '../certificate-inspection.js';
 import type { TlsSecretContents } from './secret-contents.js';
 import type { TlsDecision, TlsPolicy } from './decision.js';
 
-const DAY_MS = 86_400_000;
 
 export function renewTlsContents(
   contents: TlsSecretContents,

@@ -40,7 +40,3 @@ export function encodeTlsSecretData(
   }
   return data;
 }
-
-export function sameTlsContents(a: TlsSecretContents, b: TlsSecretContents): boolean {
-  return FIELDS.every(([field]) => a[field] === b[field]);
-}

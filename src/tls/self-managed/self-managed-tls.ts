@@ -2,12 +2,12 @@
 // replica), publish the caBundle, and hand the serving pair to the TLS server — once until it succeeds, then
 // every check interval. Order matters: the caBundle is published before a pair is served, so the API server
 // trusts a certificate before it ever sees it.
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EcrAnywhereError, ErrorCodes, errorCode, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { formatRfc3339, type Clock } from '../../common/time.js';
 import type { PemPair } from '../certificates.js';
-import { parseCertificate } from '../certificate-inspection.js';
+import { fingerprint, parseCertificate } from '../certificate-inspection.js';
 import type { SelfTlsStore } from './kubernetes-store.js';
 import { renewTlsContents } from './renew.js';
 import { caBundleFor, decideTls, type TlsPolicy } from './decision.js';
@@ -27,10 +27,6 @@ export interface SelfManagedTlsOptions {
 
 /** How many times one pass re-reads the Secret after losing a write to another replica. */
 const MAX_CONFLICTS = 3;
-
-function fingerprint(pair: PemPair): string {
-  return createHash('sha256').update(pair.certPem).update('\0').update(pair.keyPem).digest('hex');
-}
 
 export class SelfManagedTls {
   private timer: NodeJS.Timeout | undefined;
@@ -54,8 +50,8 @@ export class SelfManagedTls {
       } catch (error) {
         if (this.stopping.signal.aborted) throw error;
         this.options.logger.error(
-          { attempt, retryInMs: delayMs, status: (error as { status?: unknown }).status },
-          `no TLS certificate yet, not ready: ${(error as Error).message}`,
+          { attempt, retryInMs: delayMs, ...failureFields(error) },
+          `no TLS certificate yet, not ready: ${errorMessage(error)}`,
         );
       }
       await sleep(delayMs, undefined, { signal: this.stopping.signal });
@@ -95,8 +91,8 @@ export class SelfManagedTls {
       this.options.logger.info({ secret: this.options.store.secretRef, ...describeCertificate(pair.certPem) }, 'now serving a new TLS certificate');
     } catch (error) {
       this.options.logger.error(
-        { status: (error as { status?: unknown }).status, retryInMs: this.options.checkIntervalMs },
-        `TLS certificate check failed; still serving the current certificate: ${(error as Error).message}`,
+        { retryInMs: this.options.checkIntervalMs, ...failureFields(error) },
+        `TLS certificate check failed; still serving the current certificate: ${errorMessage(error)}`,
       );
     }
   }
@@ -123,7 +119,7 @@ export class SelfManagedTls {
       }
       const bundle = caBundleFor(contents, now);
       if (bundle === undefined || contents.cert === undefined || contents.key === undefined) {
-        throw new Error(`the TLS Secret ${store.secretRef} holds no usable CA and certificate after an update`);
+        throw new EcrAnywhereError(ErrorCodes.TLS_SELF_MANAGED, `the TLS Secret ${store.secretRef} holds no usable CA and certificate after an update`);
       }
       if ((await store.publishCaBundle(bundle)) === 'patched') {
         logger.info(
@@ -134,8 +130,17 @@ export class SelfManagedTls {
       this.publishedBundle = bundle;
       return { certPem: contents.cert, keyPem: contents.key };
     }
-    throw new Error(`the TLS Secret ${store.secretRef} kept changing while being updated (${MAX_CONFLICTS + 1} conflicts); will retry`);
+    throw new EcrAnywhereError(
+      ErrorCodes.TLS_SELF_MANAGED,
+      `the TLS Secret ${store.secretRef} kept changing while being updated (${MAX_CONFLICTS + 1} conflicts); will retry`,
+    );
   }
+}
+
+/** The code and, for API failures, the API server's HTTP status, as log fields. */
+function failureFields(error: unknown): { code?: string; status?: number } {
+  const status = error instanceof EcrAnywhereError ? error.apiStatus : undefined;
+  return { code: errorCode(error), ...(status === undefined ? {} : { status }) };
 }
 
 /** Public facts about a certificate for log lines: never the key. */

@@ -1,4 +1,4 @@
-// The webhook's series. Labels carry outcomes and regions only — never names of Secrets or anything secret.
+// The webhook's series, owned by the HTTP layer. Labels carry outcomes and regions only, never Secret names or secrets.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from '../common/metrics.js';
 import type { Clock } from '../common/time.js';
