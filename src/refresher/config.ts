@@ -83,7 +83,7 @@ ${SCOPE_USAGE}
 export const STATUS_USAGE = `Usage: ecr-anywhere status [options]
 
 Shows the managed Secrets in enabled namespaces: registries, time to expiry, last refresh, staleness.
-Exit 0 when every Secret holds unexpired credentials; 1 when any is expired or has none; 2 on bad options.
+Exit 0 when every Secret holds unexpired credentials; 1 when any is expired, has none, or is immutable; 2 on bad options.
 
 Options (each also read from the environment variable in brackets):
   -o, --output FORMAT     table or json (default table)
