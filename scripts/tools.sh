@@ -11,7 +11,7 @@
 #   Built from the Go module proxy, cached OUTSIDE the clone:
 #     kube-apiserver, kube-controller-manager, kubectl  (tools/k8s wrapper module)
 #     helm                                              (go install helm.sh/helm/v3)
-#   From PyPI, in a virtualenv cached OUTSIDE the clone:
+#   From PyPI, in a virtualenv cached OUTSIDE the clone (python3 and python3-venv from Debian when missing):
 #     moto_server  moto[server], the STS stand-in for web-identity sessions (harness/moto-sts.ts)
 #
 # Layout:
@@ -192,7 +192,13 @@ ln -sfn "$HELM_DIR/bin/helm" "$BIN/helm"
 MOTO_VERSION="5.2.5"
 MOTO_DIR="$CACHE/moto-$MOTO_VERSION"
 if [[ ! -x "$MOTO_DIR/bin/moto_server" || "$(cat "$MOTO_DIR/.stamp" 2>/dev/null)" != "$MOTO_VERSION" ]]; then
-  command -v python3 >/dev/null || die "python3 not found: needed for moto (the STS stand-in)"
+  # Debian ships venv (and pip inside it) separately from python3.
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    command -v apt-get >/dev/null || die "python3 with venv is needed for moto (the STS stand-in); install it"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
+    log "installing python3 and python3-venv (Debian) for moto"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
+  fi
   t0=$SECONDS
   rm -rf "$MOTO_DIR"
   python3 -m venv "$MOTO_DIR" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
