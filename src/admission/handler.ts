@@ -61,13 +61,16 @@ export function refused(error: EcrAnywhereError, secret: string, waitedOnEcr = f
   return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret, waitedOnEcr, heldTokenRegions: [] };
 }
 
-/** The Kubernetes admission warning for a held token served during an ECR failure (no secret material). */
+/**
+ * The Kubernetes admission warning for a held token served during an ECR failure (no secret material). The API
+ * server may cut warnings longer than 256 characters, so what happened comes first and ECR's message is shortened.
+ */
 export function heldTokenWarning(lease: TokenLease): string {
   const failure = lease.fetchFailure!;
-  return (
-    `ecr-anywhere: ${failure.code}: ${failure.message}; wrote the ECR token already held for region ${lease.token.region}, ` +
-    `which expires at ${formatRfc3339(lease.token.expiresAt)}`
-  );
+  const head =
+    `ecr-anywhere: ECR failed (${failure.code}), so the token already held for region ${lease.token.region} was written; ` +
+    `it expires at ${formatRfc3339(lease.token.expiresAt)}: `;
+  return head + failure.message.slice(0, Math.max(0, 256 - head.length));
 }
 
 function asEcrAnywhereError(error: unknown): EcrAnywhereError {

@@ -175,16 +175,15 @@ async function refreshSecret(item: RefreshItem, now: Date, options: RefreshOptio
     deps.logger.info({ namespace: item.secret.namespace, secret: item.secret.name, reason: item.reason, detail: why }, 'would refresh (dry run)');
     return { status: 'planned' };
   }
-  const outcome = await bumpAndVerify(item.secret, options, now, deps);
+  const outcome = await bumpAndVerify(item.secret, options, deps);
   await reportOutcome(item, why, outcome, deps.logger, events);
   return outcome;
 }
 
-/** `runStartedAt`: before any bump of this run, so a Secret the webhook rewrote during the run can be told apart. */
-async function bumpAndVerify(secret: ManagedSecretInfo, options: RefreshOptions, runStartedAt: Date, deps: RefreshDeps): Promise<SecretOutcome> {
+async function bumpAndVerify(secret: ManagedSecretInfo, options: RefreshOptions, deps: RefreshDeps): Promise<SecretOutcome> {
   try {
     const stored = await deps.cluster.markForUpdate(secret, deps.clock());
-    const timing = { startedAt: runStartedAt, intervalMs: options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS };
+    const timing = { intervalMs: options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS };
     const verdict = verifyRefreshed(stored, deps.clock(), options.thresholdMs, timing);
     return verdict.ok
       ? { status: 'refreshed', expiresAt: verdict.expiresAt }

@@ -4,9 +4,8 @@ import { judgeFreshness } from './staleness.js';
 import type { ManagedSecretInfo } from './plan.js';
 import { judgeShortLivedRefresh } from './short-lived.js';
 
-/** What a run knows when credentials may be short-lived: when it started and how soon the next run comes. */
+/** What a run knows when credentials may be short-lived: how soon the next run comes. */
 export interface RunTiming {
-  readonly startedAt: Date;
   readonly intervalMs: number;
 }
 
@@ -17,7 +16,7 @@ export function verifyRefreshed(stored: ManagedSecretInfo, now: Date, thresholdM
   const raw = stored.annotations[EXPIRES_AT_ANNOTATION];
   const verdict = judgeFreshness(raw, now, thresholdMs);
   if (!verdict.stale) return { ok: true, expiresAt: raw ?? '' };
-  const shortLived = timing && verdict.reason === 'expiring' ? judgeShortLivedRefresh(stored, now, timing.startedAt, thresholdMs, timing.intervalMs) : undefined;
+  const shortLived = timing && verdict.reason === 'expiring' ? judgeShortLivedRefresh(stored, now, thresholdMs, timing.intervalMs) : undefined;
   if (shortLived?.ok) return { ok: true, expiresAt: raw ?? '' };
   if (shortLived && shortLived.why.startsWith('it expires')) {
     return { ok: false, error: `the webhook refilled it with short-lived credentials, but ${shortLived.why}: run the refresher more often or get longer role sessions` };

@@ -278,7 +278,7 @@ describe('POST /sync while ECR refuses and a held token still has life', () => {
       assert.equal(held.response.allowed, true);
       assert.ok(held.response.patch, 'the patch is there');
       assert.equal(held.response.warnings?.length, 1);
-      assert.match(held.response.warnings?.[0] ?? '', /ECR_ANYWHERE_ECR_REFUSED.*was refused.*already held for region us-east-1/);
+      assert.match(held.response.warnings?.[0] ?? '', /ECR_ANYWHERE_ECR_REFUSED.*already held for region us-east-1.*was refused/);
       offsetMs = 6 * HOUR + 60_000; // 5 h 59 m left: no usable token
       const refused = await post('refused');
       assert.equal(refused.response.allowed, false);

@@ -68,7 +68,8 @@ describe('createAdmissionHandler with a held token during an ECR failure', () =>
     assert.deepEqual([decision.outcome, decision.allowed, decision.waitedOnEcr], ['patched', true, true]);
     assert.deepEqual(decision.heldTokenRegions, ['us-east-1']);
     assert.equal(decision.warnings.length, 1);
-    assert.match(decision.warnings[0]!, /ECR_ANYWHERE_ECR_THROTTLED.*throttled.*expires at 2026-11-21T22:00:00Z/);
+    assert.match(decision.warnings[0]!, /^ecr-anywhere: ECR failed \(ECR_ANYWHERE_ECR_THROTTLED\).*region us-east-1.*expires at 2026-11-21T22:00:00Z: .*throttled/);
+    assert.ok(decision.warnings[0]!.length <= 256, 'the API server keeps warnings of up to 256 characters whole');
     assert.ok(!decision.warnings[0]!.includes('pw-us-east-1'), 'no token in the warning');
     const patched = jsonPatch.applyPatch(managedSecret(), jsonPatch.deepClone(decision.operations) as Operation[]).newDocument;
     assert.equal(patched.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T22:00:00Z');
