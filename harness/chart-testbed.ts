@@ -3,6 +3,9 @@
 // with exactly the environment the chart's Deployment declares, authenticated as the chart's ServiceAccount and
 // listening on the chart Service's ClusterIP (the harness hands out loopback ClusterIPs), and a labeled Secret
 // admitted through the API server.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toKubernetesError } from '../src/common/kubernetes-client.js';
 import { EXPIRES_AT_ANNOTATION } from '../src/common/names.js';
 import type { V1Secret } from '@kubernetes/client-node';
@@ -71,6 +74,15 @@ export async function startChartTestbed(prefix: string): Promise<ChartTestbed> {
       if (!clusterIp.startsWith('127.')) throw new Error(`the harness should hand out loopback ClusterIPs, got "${clusterIp}"`);
       // What the kubelet would give the container: plain values, downward API, Secret references.
       const env = await kubeletEnv(deployment, namespace, async (name) => (await cluster.core.readNamespacedSecret({ name, namespace })).data);
+      // The client CA bundle volume (webhook.clientAuth), as the kubelet would mount it: the ConfigMap as a file.
+      const caVolume = podTemplate(deployment).spec.volumes?.find((volume) => volume.name === 'client-ca');
+      if (caVolume !== undefined) {
+        const caMap = await cluster.core.readNamespacedConfigMap({ name: at<string>(caVolume, 'configMap', 'name'), namespace });
+        const caDir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-client-ca-'));
+        if (env.CLIENT_CA_FILE !== '/client-ca/ca.crt') throw new Error(`CLIENT_CA_FILE is ${env.CLIENT_CA_FILE}, not the mounted /client-ca/ca.crt`);
+        await writeFile(join(caDir, 'ca.crt'), caMap.data?.['ca.crt'] ?? '');
+        env.CLIENT_CA_FILE = join(caDir, 'ca.crt');
+      }
       const account = at<string>(podTemplate(deployment).spec, 'serviceAccountName');
       env.KUBECONFIG = await kubeconfigForUser(cluster, `system:serviceaccount:${namespace}:${account}`, ['system:serviceaccounts', `system:serviceaccounts:${namespace}`]);
       const webhook = await startWebhookProcess({ ...env, ...extraEnv }, ['--host', clusterIp, '--port', String(at<number>(service.spec, 'ports', 0, 'port'))]);

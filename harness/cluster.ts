@@ -2,7 +2,7 @@
 // scripts/cluster-up.sh, and offers the few fixtures tests need — labeled namespaces, Secrets, users without rights,
 // and a MutatingWebhookConfiguration pointing at a webhook process on this host.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,12 +18,12 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
-import forge from 'node-forge';
 import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../src/common/names.js';
 import { createApiConfiguration } from '../src/common/kubernetes-client.js';
 import { mapBounded } from '../src/common/pool.js';
 import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from './aws-env.js';
+import { issueClientCertificate } from './client-certificates.js';
 import { only, renderChart } from './helm.js';
 import type { EcrStandIn } from './ecr-stand-in.js';
 import { REPO_ROOT } from './tools.js';
@@ -38,6 +38,11 @@ export interface ClusterInfo {
   readonly caKeyFile: string;
   readonly serviceCIDR: string;
   readonly controllerManager: boolean;
+  /** CA of the client certificate the API server presents to every webhook (its AdmissionConfiguration). */
+  readonly webhookClientCaFile: string;
+  readonly webhookClientCaKeyFile: string;
+  /** Subject CN of that certificate. */
+  readonly webhookClientName: string;
 }
 
 export interface TestCluster {
@@ -236,27 +241,11 @@ export async function registerWebhook(
 
 /** Writes a kubeconfig for the harness cluster authenticating as `user` with a client certificate from the cluster CA. */
 export async function kubeconfigForUser(cluster: TestCluster, user: string, groups: readonly string[] = []): Promise<string> {
-  const caCert = forge.pki.certificateFromPem(await readFile(cluster.info.caFile, 'utf8'));
-  const caKey = forge.pki.privateKeyFromPem(await readFile(cluster.info.caKeyFile, 'utf8'));
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: user }, ...groups.map((group) => ({ name: 'organizationName', value: group }))]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return writeKubeconfig(cluster.info.server, await readFile(cluster.info.caFile, 'utf8'), user, {
-    'client-certificate-data': Buffer.from(forge.pki.certificateToPem(cert)).toString('base64'),
-    'client-key-data': Buffer.from(keyPem).toString('base64'),
+  const caPem = await readFile(cluster.info.caFile, 'utf8');
+  const client = issueClientCertificate({ certPem: caPem, keyPem: await readFile(cluster.info.caKeyFile, 'utf8') }, { commonName: user, groups });
+  return writeKubeconfig(cluster.info.server, caPem, user, {
+    'client-certificate-data': Buffer.from(client.certPem).toString('base64'),
+    'client-key-data': Buffer.from(client.keyPem).toString('base64'),
   });
 }
 
@@ -299,16 +288,25 @@ async function writeKubeconfig(server: string, caPem: string, user: string, cred
   return file;
 }
 
+/** The webhook settings that admit only the harness API server (the client certificate cluster-up.sh makes). */
+export function clientAuthEnv(info: ClusterInfo): Record<string, string> {
+  if (!info.webhookClientCaFile) throw new Error('.cluster/cluster.json names no webhookClientCaFile: restart the cluster (npm run cluster:down) so cluster-up.sh makes one');
+  return { CLIENT_CA_FILE: info.webhookClientCaFile, CLIENT_ALLOWED_NAMES: info.webhookClientName };
+}
+
 export interface ClusterWebhook {
   readonly process: WebhookProcess;
+  /** PEM of the CA that signed the webhook's serving certificate (for clients other than the API server). */
+  readonly caPem: string;
   /** Removes the registration and stops the process. */
   stop(): Promise<void>;
 }
 
 /**
- * The real `ecr-anywhere webhook` as a host process (TLS with a fresh CA, the real AWS SDK reaching `standIn`),
- * registered with the harness API server for namespaces carrying `namespaceLabels` besides the enabled label.
- * `probeNamespace` must be such a namespace: registration waits until the API server really calls the webhook.
+ * The real `ecr-anywhere webhook` as a host process (TLS with a fresh CA, the real AWS SDK reaching `standIn`; by
+ * default answering only the API server's client certificate), registered with the harness API server for namespaces
+ * carrying `namespaceLabels` besides the enabled label. `probeNamespace` must be such a namespace: registration
+ * waits until the API server really calls the webhook.
  */
 export async function startClusterWebhook(
   cluster: TestCluster,
@@ -318,6 +316,8 @@ export async function startClusterWebhook(
     readonly namespaceLabels?: Record<string, string>;
     readonly env?: Record<string, string>;
     readonly probe?: 'mutated' | 'refused';
+    /** Require the API server's client certificate (CLIENT_CA_FILE, CLIENT_ALLOWED_NAMES); default true. */
+    readonly clientAuth?: boolean;
   },
 ): Promise<ClusterWebhook> {
   const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 2 });
@@ -329,6 +329,7 @@ export async function startClusterWebhook(
     CERT_FILE: join(dir, 'tls.crt'),
     KEY_FILE: join(dir, 'tls.key'),
     LOG_LEVEL: 'info',
+    ...(options.clientAuth === false ? {} : clientAuthEnv(cluster.info)),
     ...options.env,
   });
   let unregister: () => Promise<void>;
@@ -347,10 +348,11 @@ export async function startClusterWebhook(
   }
   return {
     process,
+    caPem: serving.caPem,
     stop: async () => {
       await unregister();
-      // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for Fastify's 72 s
-      // keep-alive timeout; a test waits at most 10 s, then kills the process.
+      // SIGTERM drains the webhook, but a connection the API server keeps alive can hold that for the 30 s keep-alive
+      // timeout (SERVER_LIMITS); a test waits at most 10 s, then kills the process.
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
       if ((await Promise.race([process.stop(), timer])) === 'timeout') {
         process.child.kill('SIGKILL');

@@ -26,8 +26,9 @@
 # Writes in <repo>/.cluster/:
 #   kubeconfig      admin (CN=admin, O=system:masters), certificates embedded
 #   env             shell: export KUBECONFIG=...; ECR_ANYWHERE_APISERVER=...; ...
-#   cluster.json    the same for programs: {kubeconfig, server, caFile, serviceCIDR, ...}
-#   pki/            ca.crt/ca.key (cluster CA), apiserver, admin, kcm certs, sa.key/sa.pub
+#   cluster.json    the same for programs: {kubeconfig, server, caFile, serviceCIDR, webhookClientCaFile, ...}
+#   pki/            ca.crt/ca.key (cluster CA), apiserver, admin, kcm certs, sa.key/sa.pub; the client
+#                   certificate the API server presents to webhooks (webhook-client*, admission-config.yaml)
 #   *.log, *.pid    etcd, kube-apiserver, kube-controller-manager
 #
 # Idempotent: if everything is already up and healthy, exits 0 at once.
@@ -116,6 +117,51 @@ extendedKeyUsage=clientAuth"
   echo "$PKI_PARAMS" >"$PKI/params"
 fi
 
+# ------------------------------------------------------------------ webhook client certificate
+# The API server presents this certificate to every admission webhook it calls (AdmissionConfiguration ->
+# kubeconfig with a `*` user), from a CA of its own, so e2e webhooks run with client authentication:
+# CLIENT_CA_FILE=pki/webhook-client-ca.crt, CLIENT_ALLOWED_NAMES=$WEBHOOK_CLIENT_CN (see docs/security.md).
+WEBHOOK_CLIENT_CN=kube-apiserver-webhook-client
+if [[ ! -s "$PKI/webhook-client.crt" || ! -s "$PKI/webhook-client-ca.key" ]]; then
+  (
+    umask 077
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ecr-anywhere-webhook-client-ca" \
+      -keyout webhook-client-ca.key -out webhook-client-ca.crt \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$WEBHOOK_CLIENT_CN" -keyout webhook-client.key -out webhook-client.csr 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >webhook-client.ext
+    openssl x509 -req -in webhook-client.csr -CA webhook-client-ca.crt -CAkey webhook-client-ca.key -CAcreateserial -days 3650 \
+      -extfile webhook-client.ext -out webhook-client.crt 2>/dev/null
+    rm -f webhook-client.csr webhook-client.ext
+    chmod 644 webhook-client-ca.crt webhook-client.crt
+  )
+fi
+cat >"$PKI/webhook-client.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: "*"
+  user:
+    client-certificate: $PKI/webhook-client.crt
+    client-key: $PKI/webhook-client.key
+EOF
+cat >"$PKI/admission-config.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: MutatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $PKI/webhook-client.kubeconfig
+- name: ValidatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $PKI/webhook-client.kubeconfig
+EOF
+
 # ------------------------------------------------------------------ etcd
 ETCD_PORT="$(free_port)"
 ETCD_PEER_PORT="$(free_port)"
@@ -160,6 +206,7 @@ start_bg "$CL/kube-apiserver.pid" "$CL/kube-apiserver.log" kube-apiserver \
   --service-account-key-file "$PKI/sa.pub" \
   --service-account-signing-key-file "$PKI/sa.key" \
   --allow-privileged=true \
+  --admission-control-config-file "$PKI/admission-config.yaml" \
   --profiling=false \
   --cert-dir "$DATA/apiserver-certs" \
   --v=1
@@ -244,8 +291,11 @@ jq -n --arg kubeconfig "$CL/kubeconfig" --arg server "https://127.0.0.1:$API_POR
   --arg caFile "$PKI/ca.crt" --arg caKeyFile "$PKI/ca.key" --arg serviceCIDR "$SERVICE_CIDR" \
   --arg version "$(kube-apiserver --version | awk '{print $2}')" --argjson controllerManager "$KCM" \
   --arg toolsBin "$HARNESS_ROOT/.tools/bin" --arg etcd "http://127.0.0.1:$ETCD_PORT" \
+  --arg webhookClientCaFile "$PKI/webhook-client-ca.crt" --arg webhookClientCaKeyFile "$PKI/webhook-client-ca.key" \
+  --arg webhookClientName "$WEBHOOK_CLIENT_CN" \
   '{kubeconfig: $kubeconfig, server: $server, caFile: $caFile, caKeyFile: $caKeyFile, serviceCIDR: $serviceCIDR,
-    version: $version, controllerManager: ($controllerManager == 1), toolsBin: $toolsBin, etcd: $etcd}' >"$CL/cluster.json"
+    version: $version, controllerManager: ($controllerManager == 1), toolsBin: $toolsBin, etcd: $etcd,
+    webhookClientCaFile: $webhookClientCaFile, webhookClientCaKeyFile: $webhookClientCaKeyFile, webhookClientName: $webhookClientName}' >"$CL/cluster.json"
 
 # ------------------------------------------------------------------ smoke checks
 kc get namespace default >/dev/null || hdie "namespace default is missing"

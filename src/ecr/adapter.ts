@@ -63,14 +63,24 @@ const VERB_OF: Record<EcrOutcome, string> = {
   unavailable: 'failed',
 };
 
-/** Maps any SDK failure to our error type; the SDK's own message is kept (it names no secret), but shortened. */
+/** What each outcome means, in our words: the SDK's own message is not echoed (it can name ARNs and policies). */
+const REASON_OF: Record<Exclude<EcrOutcome, 'timeout'>, string> = {
+  refused: "the webhook's AWS credentials were not accepted or may not call it",
+  throttled: 'AWS asked to slow down',
+  unavailable: 'ECR could not be reached or gave an unusable answer',
+};
+
+/** The SDK's error code (`AccessDeniedException`, `ECONNREFUSED`, ...) when it is a plain identifier. */
+function sdkCode(error: unknown): string {
+  const named = error instanceof Error ? error.name : '';
+  const code = named !== '' && named !== 'Error' ? named : (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Za-z][\w.:-]{0,63}$/.test(code) ? code : 'UnknownError';
+}
+
+/** Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more. */
 export function toEcrError(error: unknown, region: string, timeoutMs: number): EcrAnywhereError {
   const outcome = classify(error);
-  const name = error instanceof Error ? error.name : 'Error';
-  const detail =
-    outcome === 'timeout'
-      ? `no answer within ${timeoutMs} ms`
-      : `${name}: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`;
+  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome]}`;
   return new EcrAnywhereError(SPEC_OF[outcome], `ECR GetAuthorizationToken in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 

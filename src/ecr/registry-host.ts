@@ -1,4 +1,6 @@
-// Parsing of ECR registry hosts: `<12-digit account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
+// Parsing of ECR registry hosts: `<12-digit account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`, for regions the
+// AWS SDK's partitions list (see regions.ts), so an invented region never reaches ECR, a metric label or DNS.
+import { knownRegion } from './regions.js';
 
 export interface EcrRegistry {
   /** Lower-case host, the key used in `.dockerconfigjson` auths. */
@@ -29,6 +31,10 @@ export function parseRegistryHost(entry: string): EcrRegistry | { readonly reaso
   if (chinaRegion !== (chinaSuffix !== undefined)) {
     return { reason: chinaRegion ? 'China regions use the .amazonaws.com.cn suffix' : 'only China regions use .amazonaws.com.cn' };
   }
+  const known = knownRegion(region);
+  if (known === undefined) return { reason: `"${region}" is not a region of any AWS partition this version knows` };
+  const suffix = chinaSuffix === undefined ? 'amazonaws.com' : 'amazonaws.com.cn';
+  if (known.dnsSuffix !== suffix) return { reason: `${region} is in the ${known.partition} partition, whose hosts end in ${known.dnsSuffix}` };
   return { host, accountId, region, fips: service === 'ecr-fips' };
 }
 

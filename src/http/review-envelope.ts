@@ -2,6 +2,7 @@
 // goes back (uid echoed, patch base64-encoded, refusals as a Status). Only the HTTP layer builds envelopes.
 import type { Operation } from 'fast-json-patch';
 import { isJsonObject, type AdmissionRequest } from '../admission/review.js';
+import { requestShapeProblem } from '../admission/review-shape.js';
 import type { EcrAnywhereError } from '../common/errors.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -44,9 +45,8 @@ export function validateAdmissionReview(body: unknown): { review: AdmissionRevie
   const request = body.request;
   if (!isJsonObject(request)) return { problem: 'the review has no request' };
   if (typeof request.uid !== 'string' || request.uid === '') return { problem: 'request.uid is missing' };
-  if (request.object !== undefined && request.object !== null && !isJsonObject(request.object)) {
-    return { problem: 'request.object is not an object' };
-  }
+  const shape = requestShapeProblem(request);
+  if (shape !== undefined) return { problem: shape };
   return { review: body as unknown as AdmissionReview };
 }
 

@@ -1,12 +1,12 @@
-// Serves whatever certificate is in CERT_FILE/KEY_FILE now. Kubernetes swaps a mounted Secret by renaming a
-// symlinked directory, which file watchers miss; polling the content every few seconds catches every swap.
-// A half-written or mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
+// Serves whatever certificate is in CERT_FILE/KEY_FILE now, polled (content-poller.ts): a half-written or
+// mismatched pair is ignored until it becomes valid, so a swap never breaks the listener.
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { EcrAnywhereError, ErrorCodes, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PemPair } from './certificates.js';
 import { fingerprint, keyMatches, parseCertificate } from './certificate-inspection.js';
+import { ContentPoller, type PollResult } from './content-poller.js';
 
 export interface CertificateFilesOptions {
   readonly certFile: string;
@@ -39,18 +39,30 @@ export async function readPemPair(certFile: string, keyFile: string): Promise<Pe
 }
 
 export class CertificateFiles {
-  private timer: NodeJS.Timeout | undefined;
-  private current = '';
-  private warned = false;
+  private readonly poller: ContentPoller<PemPair, PemPair>;
 
-  constructor(private readonly options: CertificateFilesOptions) {}
+  constructor(private readonly options: CertificateFilesOptions) {
+    this.poller = new ContentPoller({
+      pollMs: options.pollMs,
+      read: () => readPemFiles(options.certFile, options.keyFile),
+      // Unchanged files are not parsed again: building a secure context costs milliseconds of CPU on every poll.
+      fingerprint,
+      use: (pair) => {
+        checkPemPair(pair);
+        return pair;
+      },
+      onChange: (pair) => {
+        options.onChange(pair);
+        options.logger.info({ certFile: options.certFile }, 'reloaded the TLS certificate');
+      },
+      onUnusable: (reason) => options.logger.warn({ reason }, 'certificate files unreadable; still serving the loaded certificate'),
+    });
+  }
 
   /** Loads the pair once; rejects with a clear message when the files are missing or invalid. */
   async load(): Promise<PemPair> {
     try {
-      const pair = await readPemPair(this.options.certFile, this.options.keyFile);
-      this.current = fingerprint(pair);
-      return pair;
+      return await this.poller.first();
     } catch (error) {
       throw new EcrAnywhereError(
         ErrorCodes.TLS_CERTIFICATE_FILES,
@@ -60,39 +72,18 @@ export class CertificateFiles {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.check(), this.options.pollMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.poller.stop();
   }
 
   /**
    * One poll (start() runs it every pollMs): hands over a changed, valid pair; keeps serving the loaded one when the
    * files are unchanged or broken, warning once per broken spell.
    */
-  async check(): Promise<'unchanged' | 'invalid' | 'reloaded'> {
-    let pair: PemPair;
-    let print: string;
-    try {
-      pair = await readPemFiles(this.options.certFile, this.options.keyFile);
-      print = fingerprint(pair);
-      // Unchanged files are not parsed again: building a secure context costs milliseconds of CPU on every poll.
-      if (print === this.current) {
-        this.warned = false;
-        return 'unchanged';
-      }
-      checkPemPair(pair);
-    } catch (error) {
-      if (!this.warned) this.options.logger.warn({ reason: errorMessage(error) }, 'certificate files unreadable; still serving the loaded certificate');
-      this.warned = true;
-      return 'invalid';
-    }
-    this.warned = false;
-    this.current = print;
-    this.options.onChange(pair);
-    this.options.logger.info({ certFile: this.options.certFile }, 'reloaded the TLS certificate');
-    return 'reloaded';
+  check(): Promise<PollResult> {
+    return this.poller.check();
   }
 }

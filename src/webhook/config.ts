@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { awsRegion, configError, parseDurationSetting, parseLogLevel, parsePort, parseThreshold, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
+import { knownRegion } from '../ecr/regions.js';
+import type { TlsMinVersion } from '../http/server-options.js';
 
 export interface WebhookConfig {
   readonly port: number;
@@ -22,7 +24,13 @@ export interface WebhookConfig {
   readonly staleThresholdMs: number;
   /** Role session length asked for with web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); undefined: STS's 1 h. */
   readonly sessionDurationSeconds: number | undefined;
+  /** PEM bundle of the CAs a client certificate must chain to; undefined = no client authentication. */
+  readonly clientCaFile: string | undefined;
+  /** Subject CNs / DNS SANs of which a client certificate must carry one; empty = any certificate from the CA. */
+  readonly clientAllowedNames: readonly string[];
+  readonly tlsMinVersion: TlsMinVersion;
 }
+
 
 export const WEBHOOK_USAGE = `Usage: ecr-anywhere webhook [options]
 
@@ -45,6 +53,11 @@ Options (each also read from the environment variable in brackets):
                      role session length asked for with web identity (15m-12h; the role's
                      MaxSessionDuration must allow it) [AWS_ROLE_SESSION_DURATION] (default: STS's 1h)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
+  --client-ca-file PATH  PEM CA bundle: the TLS port then demands a client certificate chaining to
+                     it (the API server's, see docs/security.md); reloaded when it changes [CLIENT_CA_FILE]
+  --client-allowed-names LIST  comma-separated subject CNs / DNS SANs, one of which the client
+                     certificate must carry (needs CLIENT_CA_FILE) [CLIENT_ALLOWED_NAMES]
+  --tls-min-version V  1.2 | 1.3 [TLS_MIN_VERSION] (default 1.2)
 
 ${SELF_TLS_USAGE}
 
@@ -66,6 +79,9 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'refresh-threshold': { type: 'string' },
       'aws-session-duration': { type: 'string' },
       'tls-mode': { type: 'string' },
+      'client-ca-file': { type: 'string' },
+      'client-allowed-names': { type: 'string' },
+      'tls-min-version': { type: 'string' },
       ...SELF_TLS_OPTIONS,
     },
   });
@@ -77,6 +93,13 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
   const tlsMode = parseTlsMode(pick(values['tls-mode'], env, 'TLS_MODE'), certFile !== undefined);
   const ecrTimeoutMs = parseDurationSetting(pick(values['ecr-timeout'], env, 'ECR_TIMEOUT'), 'ECR_TIMEOUT', 4_000);
   if (ecrTimeoutMs > 8_000) throw configError('ECR_TIMEOUT must stay at or below 8s: the API server waits at most 10s for the webhook');
+  const clientCaFile = pick(values['client-ca-file'], env, 'CLIENT_CA_FILE');
+  const clientAllowedNames = parseAllowedNames(pick(values['client-allowed-names'], env, 'CLIENT_ALLOWED_NAMES'));
+  if (clientAllowedNames.length > 0 && clientCaFile === undefined) {
+    throw configError('CLIENT_ALLOWED_NAMES needs CLIENT_CA_FILE: names are only checked on certificates verified against that CA');
+  }
+  const region = awsRegion(values['aws-region'], env);
+  if (knownRegion(region) === undefined) throw configError(`AWS_REGION "${region}" is not a region of any AWS partition this version knows`);
   return {
     port: parsePort(pick(values.port, env, 'PORT'), 'PORT', 8443),
     opsPort: parsePort(pick(values['ops-port'], env, 'OPS_PORT'), 'OPS_PORT', 8080),
@@ -85,12 +108,15 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     keyFile,
     tlsMode,
     selfTls: tlsMode === 'self' ? parseSelfTlsConfig(values, env) : undefined,
-    awsRegion: awsRegion(values['aws-region'], env),
+    awsRegion: region,
     logLevel: parseLogLevel(pick(values['log-level'], env, 'LOG_LEVEL')),
     ecrTimeoutMs,
     certPollMs: 2_000,
     staleThresholdMs: parseThreshold(pick(values['refresh-threshold'], env, 'REFRESH_THRESHOLD')),
     sessionDurationSeconds: parseSessionDuration(pick(values['aws-session-duration'], env, 'AWS_ROLE_SESSION_DURATION')),
+    clientCaFile,
+    clientAllowedNames,
+    tlsMinVersion: parseTlsMinVersion(pick(values['tls-min-version'], env, 'TLS_MIN_VERSION')),
   };
 }
 
@@ -100,6 +126,21 @@ function parseSessionDuration(value: string | undefined): number | undefined {
   const ms = parseDurationSetting(value, 'AWS_ROLE_SESSION_DURATION', 0);
   if (ms < 15 * 60_000 || ms > 12 * 3_600_000) throw configError(`AWS_ROLE_SESSION_DURATION must be between 15m and 12h (STS's limits), got "${value}"`);
   return Math.round(ms / 1000);
+}
+
+function parseAllowedNames(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = [...new Set(value.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  if (names.length === 0) throw configError('CLIENT_ALLOWED_NAMES lists no name; leave it unset to accept any certificate from CLIENT_CA_FILE');
+  return names;
+}
+
+function parseTlsMinVersion(value: string | undefined): TlsMinVersion {
+  if (value === undefined) return 'TLSv1.2';
+  const normalized = value.trim().replace(/^tlsv?/i, '');
+  if (normalized === '1.2') return 'TLSv1.2';
+  if (normalized === '1.3') return 'TLSv1.3';
+  throw configError(`TLS_MIN_VERSION must be 1.2 or 1.3; got "${value}"`);
 }
 
 function parseTlsMode(value: string | undefined, haveFiles: boolean): TlsMode {

@@ -1,13 +1,15 @@
 // Wires the webhook together and runs it until SIGTERM: TLS admission server (certificate from files, from a
 // self-managed Secret, or made at start), ops server, token cache, ECR.
 import type { FastifyInstance } from 'fastify';
-import type { Server as TlsServer } from 'node:tls';
+import type { Server as HttpsServer } from 'node:https';
 import { createLogger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
 import { systemClock } from '../common/time.js';
 import { buildOpsApp } from '../http/ops-app.js';
 import type { PemPair } from '../tls/certificates.js';
 import { chooseTlsSource } from '../tls/tls-source.js';
+import { carriesAllowedName, ClientCaFile } from '../tls/client-auth.js';
+import { hardenServer, secureContextOptions, tlsServerOptions, type TlsServing } from '../http/server-options.js';
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
 
@@ -15,9 +17,23 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'ecr-anywhere-webhook' });
   const registry = createMetricsRegistry({ processMetrics: true });
   let ready = false;
-  // Set once the TLS server exists; a source hands later certificates to it.
-  const listening: { server?: TlsServer } = {};
-  const tls = await chooseTlsSource(config, logger, (pair) => listening.server?.setSecureContext({ cert: pair.certPem, key: pair.keyPem }));
+  // Set once the TLS server exists; a new serving pair or client CA replaces its one secure context.
+  const listening: { server?: HttpsServer; serving?: TlsServing } = {};
+  const reserve = (change: Partial<TlsServing>): void => {
+    if (listening.serving === undefined) return;
+    listening.serving = { ...listening.serving, ...change };
+    listening.server?.setSecureContext(secureContextOptions(listening.serving));
+    // Idle kept-alive connections were authenticated against the old CA: closing them makes clients shake hands anew.
+    if (change.clientCa !== undefined) listening.server?.closeIdleConnections();
+  };
+  const clientCaFile = config.clientCaFile === undefined ? undefined : new ClientCaFile({ file: config.clientCaFile, pollMs: config.certPollMs, logger, onChange: (clientCa) => reserve({ clientCa }) });
+  const clientCa = await clientCaFile?.load();
+  if (clientCa === undefined) {
+    logger.warn(
+      'no CLIENT_CA_FILE: any client that reaches the TLS port can send a made-up admission review and read ECR credentials from the answer; set CLIENT_CA_FILE to the CA of the API server\'s webhook client certificate (docs/security.md), and narrow the port with a NetworkPolicy',
+    );
+  }
+  const tls = await chooseTlsSource(config, logger, (pair) => reserve({ pair }));
   const ops = buildOpsApp({ registry, isReady: () => ready });
   let signalled: string | undefined;
   const signals = new Promise<string>((resolve) => {
@@ -51,15 +67,18 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     logger,
     registry,
     clock: systemClock,
-    tls: { cert: pair.certPem, key: pair.keyPem },
+    tls: tlsServerOptions((listening.serving = { pair, clientCa, minVersion: config.tlsMinVersion })),
   });
-  listening.server = app.server as unknown as TlsServer;
+  listening.server = app.server as unknown as HttpsServer;
+  const allowedNames = config.clientAllowedNames;
+  hardenServer(listening.server, { logger, ...(allowedNames.length > 0 ? { acceptPeer: (peer) => carriesAllowedName(peer, allowedNames) } : {}) });
   await app.listen({ port: config.port, host: config.host });
   tls.start();
   const stopRenewal = startBackgroundRenewal();
+  clientCaFile?.start();
   ready = true;
   logger.info(
-    { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs, tlsMode: config.tlsMode },
+    { port: addressPort(app), opsPort: addressPort(ops), region: config.awsRegion, ecrTimeoutMs: config.ecrTimeoutMs, tlsMode: config.tlsMode, clientAuth: clientCa !== undefined },
     'ecr-anywhere webhook is serving POST /sync',
   );
 
@@ -68,6 +87,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
   tls.stop();
   stopRenewal();
+  clientCaFile?.stop();
   await drain(app);
   await ops.close();
   logger.info('stopped');

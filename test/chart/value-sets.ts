@@ -6,6 +6,14 @@ MIIBdzCCAR2gAwIBAgIUOm0yzYjGm0Ow2Zt3aQ8hC3b0oKMwCgYIKoZIzj0EAwIw
 -----END CERTIFICATE-----`;
 
 export const EDGE_VALUES = {
+  'client authentication and a NetworkPolicy': {
+    ...MINIMAL_VALUES,
+    webhook: {
+      tlsMinVersion: '1.3',
+      clientAuth: { enabled: true, caBundle: TEST_CA_PEM, allowedNames: ['kube-apiserver-webhook-client'] },
+      networkPolicy: { enabled: true, from: [{ ipBlock: { cidr: '10.0.0.0/24' } }] },
+    },
+  },
   'cert-manager with its own CA': {
     ...MINIMAL_VALUES,
     tls: { mode: 'certManager' },

@@ -3,9 +3,10 @@
 // chart's Deployment declares (Secret and downward-API references resolved as the kubelet would), authenticated
 // as the chart's webhook ServiceAccount, listening on the chart Service's ClusterIP:443 (the harness routes
 // nothing, so the API server dials that loopback address itself). The webhook fills its TLS Secret and the caBundle
-// with only the chart's RBAC, and the API server, calling through the chart's MutatingWebhookConfiguration, fills a
-// labeled Secret.
+// with only the chart's RBAC, and the API server, calling through the chart's MutatingWebhookConfiguration with the
+// client certificate the chart's webhook.clientAuth demands, fills a labeled Secret.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { standInAwsEnv } from '../../harness/aws-env.js';
 import { startChartTestbed, type ChartTestbed } from '../../harness/chart-testbed.js';
@@ -26,7 +27,12 @@ describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }
 
   it('works from helm install with only AWS settings given', async () => {
     const { cluster, namespace, standIn } = bed;
-    const installed = await withValuesFile(bed.values, (file) => bed.tools.helm(['install', bed.release, CHART_DIR, '--namespace', namespace, '--values', file]));
+    const values = {
+      ...bed.values,
+      // Only the API server may call: its webhook client certificate comes from the harness CA (cluster-up.sh).
+      webhook: { clientAuth: { enabled: true, caBundle: await readFile(cluster.info.webhookClientCaFile, 'utf8'), allowedNames: [cluster.info.webhookClientName] } },
+    };
+    const installed = await withValuesFile(values, (file) => bed.tools.helm(['install', bed.release, CHART_DIR, '--namespace', namespace, '--values', file]));
     assert.equal(installed.code, 0, installed.stderr);
     const manifest = parseObjects((await bed.tools.helm(['get', 'manifest', bed.release, '--namespace', namespace])).stdout);
     const env = envOf(podTemplate(only(manifest, 'Deployment')).spec.containers[0]!);
@@ -35,6 +41,7 @@ describe('the chart with the real webhook (tls.mode=self)', { timeout: 300_000 }
       assert.equal(typeof value, 'string', `${name} is a plain value in the Deployment`);
       return value as string;
     };
+    assert.equal(plain('CLIENT_CA_FILE'), '/client-ca/ca.crt');
     const webhook = await bed.startWebhook(manifest, { TLS_CHECK_INTERVAL: '2s' });
 
     const tlsSecret = plain('TLS_SECRET_NAME');

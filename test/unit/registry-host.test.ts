@@ -22,6 +22,10 @@ describe('parseRegistryHost', () => {
     ['123456789012.dkr.ecr.us-east-1.amazonaws.com.cn', /only China regions/],
     ['docker.io', /12-digit/],
     ['123456789012.dkr.ecr..amazonaws.com', /12-digit/],
+    ['123456789012.dkr.ecr.xx-fake-9.amazonaws.com', /"xx-fake-9" is not a region of any AWS partition/],
+    // Matches the aws partition's regionRegex, but no partition lists it: still refused (a bounded set of regions).
+    ['123456789012.dkr.ecr.us-fake-9.amazonaws.com', /"us-fake-9" is not a region/],
+    ['123456789012.dkr.ecr.us-iso-east-1.amazonaws.com', /aws-iso partition, whose hosts end in c2s.ic.gov/],
   ];
   for (const [entry, reason] of invalid) {
     it(`rejects ${entry}`, () => {

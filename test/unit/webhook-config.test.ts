@@ -89,6 +89,34 @@ describe('parseWebhookConfig', () => {
   for (const [label, argv, env, message] of failures) {
     it(`refuses ${label} with a clear message`, () => assert.throws(() => parseWebhookConfig(argv, env), message));
   }
+
+  it('leaves client authentication off and TLS 1.2 as the floor by default', () => {
+    const config = parseWebhookConfig([], { AWS_REGION: 'us-east-1' });
+    assert.deepEqual([config.clientCaFile, config.clientAllowedNames, config.tlsMinVersion], [undefined, [], 'TLSv1.2']);
+  });
+
+  it('reads the client CA, the allowed names (trimmed, deduplicated) and the TLS floor; flags win', () => {
+    const env = { AWS_REGION: 'us-east-1', CLIENT_CA_FILE: '/ca.pem', CLIENT_ALLOWED_NAMES: ' kube-apiserver , webhook.svc,,kube-apiserver', TLS_MIN_VERSION: '1.3' };
+    const fromEnv = parseWebhookConfig([], env);
+    assert.deepEqual([fromEnv.clientCaFile, fromEnv.clientAllowedNames, fromEnv.tlsMinVersion], ['/ca.pem', ['kube-apiserver', 'webhook.svc'], 'TLSv1.3']);
+    const fromFlags = parseWebhookConfig(['--client-ca-file', '/other.pem', '--client-allowed-names', 'apiserver', '--tls-min-version', 'TLSv1.2'], env);
+    assert.deepEqual([fromFlags.clientCaFile, fromFlags.clientAllowedNames, fromFlags.tlsMinVersion], ['/other.pem', ['apiserver'], 'TLSv1.2']);
+  });
+
+  it('refuses allowed names without a client CA, an empty name list and an unknown TLS version', () => {
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', CLIENT_ALLOWED_NAMES: 'kube-apiserver' }), /CLIENT_ALLOWED_NAMES needs CLIENT_CA_FILE/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', CLIENT_CA_FILE: '/ca', CLIENT_ALLOWED_NAMES: ' , ' }), /lists no name/);
+    for (const version of ['1.1', 'TLSv1', 'ssl3']) {
+      assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', TLS_MIN_VERSION: version }), /TLS_MIN_VERSION must be 1.2 or 1.3/);
+    }
+  });
+
+  it('refuses an AWS_REGION no AWS partition lists', () => {
+    for (const region of ['xx-fake-9', 'us-fake-9']) {
+      assert.throws(() => parseWebhookConfig([], { AWS_REGION: region }), (error: Error & { code?: string }) => error.code === 'ECR_ANYWHERE_CONFIG' && /not a region of any AWS partition/.test(error.message));
+    }
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-gov-west-1' }).awsRegion, 'us-gov-west-1');
+  });
 });
 
 describe('parseWebhookConfig: what the webhook knows about token lives', () => {
