@@ -3,6 +3,9 @@
 // adding that life to our own clock at receipt removes any skew between the two clocks. The earlier of the two
 // expiries wins: a token stops working when the role session that fetched it ends (kubernetes/kubernetes#69141).
 
+/** Skew below this is network latency and the header's one-second resolution, not a wrong clock. */
+export const VISIBLE_SKEW_MS = 60_000;
+
 export interface FetchTimes {
   /** Our clock when the answer arrived. */
   readonly receivedAt: Date;
@@ -23,8 +26,11 @@ export interface EffectiveExpiry {
 
 export function effectiveExpiry(times: FetchTimes): EffectiveExpiry {
   const skewMs = times.serverDate === undefined ? 0 : times.serverDate.getTime() - times.receivedAt.getTime();
-  const ecr = times.ecrExpiresAt.getTime() - skewMs;
-  const credentials = times.credentialsExpireAt === undefined ? undefined : times.credentialsExpireAt.getTime() - skewMs;
+  // Below a visible skew the difference is latency and the header's whole seconds: correcting for it would only
+  // move expiries by a fraction of a second, sometimes later than the truth.
+  const correctionMs = Math.abs(skewMs) < VISIBLE_SKEW_MS ? 0 : skewMs;
+  const ecr = times.ecrExpiresAt.getTime() - correctionMs;
+  const credentials = times.credentialsExpireAt === undefined ? undefined : times.credentialsExpireAt.getTime() - correctionMs;
   if (credentials !== undefined && credentials < ecr) {
     return { expiresAt: new Date(credentials), credentialsExpireAt: new Date(credentials), skewMs };
   }
@@ -37,6 +43,3 @@ export function parseHttpDate(value: string | undefined): Date | undefined {
   const parsed = Date.parse(value);
   return Number.isNaN(parsed) ? undefined : new Date(parsed);
 }
-
-/** Skew below this is network latency and the header's one-second resolution, not a wrong clock. */
-export const VISIBLE_SKEW_MS = 60_000;

@@ -43,7 +43,7 @@ describe('1-hour role sessions, webhook and refresher together', { timeout: 180_
     for (const name of names) {
       const secret = await cluster.core.readNamespacedSecret({ namespace, name });
       const left = (parseRfc3339(secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION])?.getTime() ?? 0) - Date.now();
-      assert.ok(left > 0.8 * HOUR && left <= HOUR, `${name} expires in ${Math.round(left / 60_000)} min`);
+      assert.ok(left > 0.8 * HOUR && left <= HOUR + 5_000, `${name} expires in ${Math.round(left / 60_000)} min`);
     }
     assert.ok(standIn.calls.every((call) => call.accessKeyId.startsWith('ASIA')), 'ECR was called with the session moto issued');
     assert.match(webhook!.process.output(), /ECR_ANYWHERE_SHORT_CREDENTIALS.*MaxSessionDuration/);

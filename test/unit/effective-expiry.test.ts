@@ -43,3 +43,10 @@ describe('needsFreshSession', () => {
     assert.equal(needsFreshSession(11.5 * HOUR, 12 * HOUR), false);
   });
 });
+
+describe('effectiveExpiry below a visible skew', () => {
+  it('does not move expiries for latency and the Date header whole seconds', () => {
+    const expiry = effectiveExpiry({ receivedAt: at('2026-11-21T00:00:00.900Z'), serverDate: at('2026-11-21T00:00:00Z'), ecrExpiresAt: at('2026-11-21T12:00:00Z'), credentialsExpireAt: undefined });
+    assert.deepEqual([expiry.expiresAt.toISOString(), expiry.skewMs], ['2026-11-21T12:00:00.000Z', -900]);
+  });
+});
