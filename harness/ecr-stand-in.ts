@@ -1,8 +1,12 @@
 // An ECR stand-in speaking the AWS JSON 1.1 protocol, reached by the real AWS SDK through AWS_ENDPOINT_URL_ECR.
 // It answers GetAuthorizationToken like ECR does (base64 "AWS:<password>", expiresAt in epoch seconds, the
 // account's proxyEndpoint), reads the region from the SigV4 credential scope, and can refuse, throttle or hang.
+// For `ecr-anywhere mirror` it also keeps repositories (CreateRepository, DescribeRepositories, DeleteRepository)
+// and answers for their images (DescribeImages, BatchDeleteImage) from a real registry standing in for ECR's
+// registry endpoint, whose address its proxyEndpoint then names.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type StandInBehaviour = 'ok' | 'refuse' | 'throttle' | 'hang' | 'malformed';
@@ -13,9 +17,20 @@ export interface StandInCall {
   readonly accessKeyId: string;
 }
 
+/** A repository as CreateRepository made it. */
+export interface StandInRepository {
+  readonly name: string;
+  readonly imageTagMutability: string;
+  readonly scanOnPush: boolean;
+}
+
 export interface EcrStandIn {
   readonly url: string;
   readonly calls: StandInCall[];
+  /** Repositories by name; tests may add some (another team's) directly. */
+  readonly repositories: Map<string, StandInRepository>;
+  /** CreateRepository answers AccessDeniedException for the names this matches. */
+  refuseCreateRepository: RegExp | undefined;
   /** Every password handed out, in order. */
   readonly issued: string[];
   behaviour: StandInBehaviour;
@@ -32,9 +47,67 @@ export interface EcrStandInOptions {
   readonly port?: number;
   /** Makes each password; defaults to a random, ECR-like token that embeds the region. */
   readonly passwordFor?: (region: string, sequence: number) => string;
+  /** The proxyEndpoint to answer with (e.g. `https://127.0.0.1:5000`, the registry standing in for ECR's). */
+  readonly proxyEndpoint?: string;
+  /** That registry, read and written for DescribeImages / BatchDeleteImage / DeleteRepository. */
+  readonly registry?: StandInRegistry;
 }
 
-const GET_AUTHORIZATION_TOKEN = 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken';
+export interface StandInRegistry {
+  readonly address: string;
+  readonly ca: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+const GET_AUTHORIZATION_TOKEN = `${TARGET_PREFIX}GetAuthorizationToken`;
+const REPOSITORY_OPERATIONS = new Set(['CreateRepository', 'DescribeRepositories', 'DescribeImages', 'BatchDeleteImage', 'DeleteRepository']);
+
+interface RegistryAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One request to the stand-in's registry, with basic auth and its CA. */
+function registryCall(registry: StandInRegistry, method: string, path: string, accept?: string): Promise<RegistryAnswer> {
+  return new Promise((resolve, reject) => {
+    const [host, port] = registry.address.split(':');
+    const headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}` };
+    if (accept !== undefined) headers.accept = accept;
+    const req = httpsRequest({ host, port: Number(port), method, path, ca: registry.ca, headers, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('registry timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+/** Tagged images of a repository in the registry: digest → tags (the registry API lists tags, not manifests). */
+async function imagesInRegistry(registry: StandInRegistry, name: string): Promise<Map<string, string[]>> {
+  const images = new Map<string, string[]>();
+  const listed = await registryCall(registry, 'GET', `/v2/${name}/tags/list`);
+  if (listed.status === 404) return images;
+  if (listed.status !== 200) throw new Error(`registry tags/list of ${name}: HTTP ${listed.status}`);
+  for (const tag of (JSON.parse(listed.body) as { tags?: string[] | null }).tags ?? []) {
+    const head = await registryCall(registry, 'HEAD', `/v2/${name}/manifests/${tag}`, MANIFEST_ACCEPT);
+    const digest = head.headers['docker-content-digest'];
+    if (head.status !== 200 || typeof digest !== 'string') continue;
+    images.set(digest, [...(images.get(digest) ?? []), tag]);
+  }
+  return images;
+}
 
 function scopeOf(request: IncomingMessage): { region: string; accessKeyId: string } {
   const authorization = request.headers.authorization ?? '';
@@ -62,6 +135,80 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
   const calls: StandInCall[] = [];
   const issued: string[] = [];
   const hanging = new Set<ServerResponse>();
+  const repositories = new Map<string, StandInRepository>();
+  const registry = options.registry;
+
+  const notFound = (name: string): [number, unknown, string] => [
+    400,
+    { __type: 'RepositoryNotFoundException', message: `The repository with name '${name}' does not exist in the registry with id '${accountId}'` },
+    'RepositoryNotFoundException',
+  ];
+  const repositoryJson = (repository: StandInRepository, region: string): Record<string, unknown> => ({
+    repositoryArn: `arn:aws:ecr:${region}:${accountId}:repository/${repository.name}`,
+    registryId: accountId,
+    repositoryName: repository.name,
+    repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${repository.name}`,
+    imageTagMutability: repository.imageTagMutability,
+    imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
+  });
+  const needRegistry = (): StandInRegistry => {
+    if (registry === undefined) throw new Error('this stand-in was started without a registry');
+    return registry;
+  };
+
+  async function repositoryOperation(operation: string, input: Record<string, unknown>, region: string): Promise<[number, unknown, string?]> {
+    const name = typeof input.repositoryName === 'string' ? input.repositoryName : '';
+    switch (operation) {
+      case 'CreateRepository': {
+        if (standIn.refuseCreateRepository?.test(name)) {
+          return [400, { __type: 'AccessDeniedException', message: `User is not authorized to perform: ecr:CreateRepository on resource ${name}` }, 'AccessDeniedException'];
+        }
+        if (repositories.has(name)) {
+          return [400, { __type: 'RepositoryAlreadyExistsException', message: `The repository with name '${name}' already exists` }, 'RepositoryAlreadyExistsException'];
+        }
+        const scanning = input.imageScanningConfiguration as { scanOnPush?: boolean } | undefined;
+        const repository = { name, imageTagMutability: typeof input.imageTagMutability === 'string' ? input.imageTagMutability : 'MUTABLE', scanOnPush: scanning?.scanOnPush === true };
+        repositories.set(name, repository);
+        return [200, { repository: repositoryJson(repository, region) }];
+      }
+      case 'DescribeRepositories': {
+        // Pages of two, so that callers that ignore nextToken miss repositories and fail their tests.
+        const all = [...repositories.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const start = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
+        const page = all.slice(start, start + 2);
+        const next = start + 2 < all.length ? String(start + 2) : undefined;
+        return [200, { repositories: page.map((repository) => repositoryJson(repository, region)), ...(next === undefined ? {} : { nextToken: next }) }];
+      }
+      case 'DescribeImages': {
+        if (!repositories.has(name)) return notFound(name);
+        const images = await imagesInRegistry(needRegistry(), name);
+        return [200, { imageDetails: [...images.entries()].map(([imageDigest, imageTags]) => ({ registryId: accountId, repositoryName: name, imageDigest, imageTags })) }];
+      }
+      case 'BatchDeleteImage': {
+        if (!repositories.has(name)) return notFound(name);
+        const ids = (input.imageIds as Array<{ imageDigest?: string; imageTag?: string }> | undefined) ?? [];
+        const deleted: Array<{ imageDigest: string }> = [];
+        const failures: Array<Record<string, unknown>> = [];
+        for (const id of ids) {
+          const answer = await registryCall(needRegistry(), 'DELETE', `/v2/${name}/manifests/${id.imageDigest ?? ''}`);
+          if (answer.status === 202) deleted.push({ imageDigest: id.imageDigest ?? '' });
+          else failures.push({ imageId: id, failureCode: answer.status === 404 ? 'ImageNotFound' : 'InvalidImageDigest', failureReason: `registry answered ${answer.status}` });
+        }
+        return [200, { imageIds: deleted, failures }];
+      }
+      case 'DeleteRepository': {
+        const repository = repositories.get(name);
+        if (repository === undefined) return notFound(name);
+        if (registry !== undefined && input.force !== true && (await imagesInRegistry(registry, name)).size > 0) {
+          return [400, { __type: 'RepositoryNotEmptyException', message: `The repository with name '${name}' cannot be deleted because it still contains images` }, 'RepositoryNotEmptyException'];
+        }
+        repositories.delete(name);
+        return [200, { repository: repositoryJson(repository, region) }];
+      }
+      default:
+        return [400, { __type: 'UnknownOperationException', message: `unsupported ${operation}` }, 'UnknownOperationException'];
+    }
+  }
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -70,6 +217,15 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
       const target = String(request.headers['x-amz-target'] ?? '');
       const { region, accessKeyId } = scopeOf(request);
       calls.push({ region, target, accessKeyId });
+      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      if (REPOSITORY_OPERATIONS.has(operation)) {
+        const input = (chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'))) as Record<string, unknown>;
+        repositoryOperation(operation, input, region).then(
+          ([status, body, errorType]) => sendJson(response, status, body, errorType),
+          (error: unknown) => sendJson(response, 500, { __type: 'ServerException', message: (error as Error).message }, 'ServerException'),
+        );
+        return;
+      }
       if (target !== GET_AUTHORIZATION_TOKEN) {
         sendJson(response, 400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
         return;
@@ -97,7 +253,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
               {
                 authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
                 expiresAt,
-                proxyEndpoint: `https://${accountId}.dkr.ecr.${region}.amazonaws.com`,
+                proxyEndpoint: options.proxyEndpoint ?? `https://${accountId}.dkr.ecr.${region}.amazonaws.com`,
               },
             ],
           }, undefined, standIn.clockOffsetMs);
@@ -112,6 +268,8 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     calls,
     issued,
+    repositories,
+    refuseCreateRepository: undefined,
     behaviour: 'ok',
     tokenLifetimeMs: 12 * 3_600_000,
     clockOffsetMs: 0,

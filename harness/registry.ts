@@ -18,21 +18,48 @@ export interface LocalRegistry {
   stop(): Promise<void>;
 }
 
-export async function startLocalRegistry(password: string): Promise<LocalRegistry> {
+export interface RegistryOptions {
+  /** The one password (user AWS) the registry accepts; ignored when anonymous. */
+  readonly password?: string;
+  /** No auth at all: anyone may pull and push. */
+  readonly anonymous?: boolean;
+}
+
+/** A registry as scripts/registry-up.sh starts it, with the paths a test needs to talk to it over TLS. */
+export interface StartedRegistry extends LocalRegistry {
+  readonly dir: string;
+  readonly user: string;
+  readonly caFile: string;
+  /** PEM of the CA and of the serving certificate and key (reused by other loopback TLS servers in tests). */
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<StartedRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-anywhere-registry-'));
   const script = join(REPO_ROOT, 'scripts', 'registry-up.sh');
-  await run('bash', [script, dir], { env: { ...process.env, REGISTRY_PASSWORD: password }, timeout: 60_000 });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(options.anonymous === true ? { REGISTRY_ANONYMOUS: '1' } : { REGISTRY_PASSWORD: options.password ?? '' }) };
+  await run('bash', [script, dir], { env, timeout: 60_000 });
   const address = (await readFile(join(dir, 'registry.addr'), 'utf8')).trim();
   return {
+    dir,
     address,
-    password,
+    user: 'AWS',
+    password: options.password ?? '',
     image: 'ecr-anywhere/test:v1',
     certDir: join(dir, 'certs'),
+    caFile: join(dir, 'ca.crt'),
+    tlsCertFile: join(dir, 'tls.crt'),
+    tlsKeyFile: join(dir, 'tls.key'),
     policyFile: join(dir, 'policy.json'),
     stop: async () => {
       await run('bash', [join(REPO_ROOT, 'scripts', 'registry-down.sh'), dir, '--purge'], { timeout: 30_000 });
     },
   };
+}
+
+export function startLocalRegistry(password: string): Promise<LocalRegistry> {
+  return startRegistry({ password });
 }
 
 /**

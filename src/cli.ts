@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The single entry point: `ecr-anywhere webhook | refresh | status`.
+// The single entry point: `ecr-anywhere webhook | refresh | status | mirror`.
 import { EcrAnywhereError, ErrorCodes, describeError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
+import { MIRROR_USAGE, parseMirrorCommand } from './mirror/config.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -10,6 +11,7 @@ Commands:
   webhook   serve the mutating admission webhook (POST /sync over TLS)
   refresh   refresh the managed Secrets whose ECR credentials are stale (the CronJob)
   status    show managed Secrets, their registries and time to expiry
+  mirror    copy Helm charts and every image they use into ECR (mirror cleanup: list or delete them)
 
 Run 'ecr-anywhere <command> --help' for the options of a command.`;
 
@@ -42,6 +44,10 @@ const COMMANDS: Record<string, Command> = {
   }),
   refresh: lazyCommand(REFRESH_USAGE, parseRefreshConfig, async () => (await import('./refresher/main.js')).runRefreshCommand),
   status: lazyCommand(STATUS_USAGE, parseStatusConfig, async () => (await import('./refresher/main.js')).runStatusCommand),
+  mirror: lazyCommand(MIRROR_USAGE, parseMirrorCommand, async () => {
+    const { runCleanupCommand, runMirrorCommand } = await import('./mirror/main.js');
+    return (parsed) => (parsed.command === 'cleanup' ? runCleanupCommand(parsed.config) : runMirrorCommand(parsed.config));
+  }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -46,6 +46,15 @@ export function parseDurationSetting(value: string | undefined, setting: string,
   return ms;
 }
 
+/** A boolean flag, else its environment variable (true/1/yes, false/0/no); anything else is refused. */
+export function parseBooleanSetting(flag: boolean | undefined, env: Env, envName: string): boolean {
+  if (flag) return true;
+  const raw = pick(undefined, env, envName)?.trim().toLowerCase();
+  if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  throw configError(`${envName} must be true or false, got "${raw}"`);
+}
+
 export function parseLogLevel(value: string | undefined): LevelWithSilent {
   const level = (value ?? 'info').toLowerCase();
   if (!isLogLevel(level)) throw configError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${value}"`);

@@ -44,6 +44,21 @@ export const ErrorCodes = {
   TLS_CERTIFICATE_FILES: { code: 'ECR_ANYWHERE_TLS_CERTIFICATE_FILES', status: 500 },
   /** TLS_MODE=self cannot produce a usable certificate for a reason of its own (not an API failure). */
   TLS_SELF_MANAGED: { code: 'ECR_ANYWHERE_TLS_SELF_MANAGED', status: 500 },
+  // `ecr-anywhere mirror`: each failure names the artefact; the status is the closest HTTP meaning.
+  MIRROR_CONFLICT: { code: 'ECR_ANYWHERE_MIRROR_CONFLICT', status: 409 },
+  MIRROR_SOURCE_UNREACHABLE: { code: 'ECR_ANYWHERE_MIRROR_SOURCE_UNREACHABLE', status: 502 },
+  MIRROR_SOURCE_AUTH: { code: 'ECR_ANYWHERE_MIRROR_SOURCE_AUTH', status: 401 },
+  MIRROR_NOT_FOUND: { code: 'ECR_ANYWHERE_MIRROR_NOT_FOUND', status: 404 },
+  MIRROR_DIGEST_MISMATCH: { code: 'ECR_ANYWHERE_MIRROR_DIGEST_MISMATCH', status: 502 },
+  MIRROR_UNSUPPORTED: { code: 'ECR_ANYWHERE_MIRROR_UNSUPPORTED', status: 415 },
+  MIRROR_CHART_PULL: { code: 'ECR_ANYWHERE_MIRROR_CHART_PULL', status: 502 },
+  MIRROR_CHART_RENDER: { code: 'ECR_ANYWHERE_MIRROR_CHART_RENDER', status: 422 },
+  MIRROR_VALUES_INCOMPLETE: { code: 'ECR_ANYWHERE_MIRROR_VALUES_INCOMPLETE', status: 422 },
+  MIRROR_REPOSITORY_REFUSED: { code: 'ECR_ANYWHERE_MIRROR_REPOSITORY_REFUSED', status: 403 },
+  MIRROR_PUSH_REFUSED: { code: 'ECR_ANYWHERE_MIRROR_PUSH_REFUSED', status: 403 },
+  MIRROR_TARGET_UNREACHABLE: { code: 'ECR_ANYWHERE_MIRROR_TARGET_UNREACHABLE', status: 502 },
+  MIRROR_CREDENTIALS: { code: 'ECR_ANYWHERE_MIRROR_CREDENTIALS', status: 400 },
+  MIRROR_CLEANUP_REFUSED: { code: 'ECR_ANYWHERE_MIRROR_CLEANUP_REFUSED', status: 403 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCodeSpec = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -21,6 +21,8 @@ export interface EcrAdapterOptions {
   readonly maxAttempts: number;
   /** Called once per fetch with its outcome, for metrics. */
   readonly onResult?: (region: string, outcome: 'success' | EcrOutcome) => void;
+  /** Whose credentials these are, for refusal messages (default "webhook's"). */
+  readonly who?: string;
   /** Asked for role sessions of this length (web identity; profiles use their own `duration_seconds`). */
   readonly sessionDurationSeconds?: number;
   /** Called once, the first time AWS's clock is seen to differ from ours by a minute or more. */
@@ -65,7 +67,7 @@ const VERB_OF: Record<EcrOutcome, string> = {
 
 /** What each outcome means, in our words: the SDK's own message is not echoed (it can name ARNs and policies). */
 const REASON_OF: Record<Exclude<EcrOutcome, 'timeout'>, string> = {
-  refused: "the webhook's AWS credentials were not accepted or may not call it",
+  refused: 'the {who} AWS credentials were not accepted or may not call it',
   throttled: 'AWS asked to slow down',
   unavailable: 'ECR could not be reached or gave an unusable answer',
 };
@@ -77,17 +79,41 @@ function sdkCode(error: unknown): string {
   return typeof code === 'string' && /^[A-Za-z][\w.:-]{0,63}$/.test(code) ? code : 'UnknownError';
 }
 
-/** Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more. */
-export function toEcrError(error: unknown, region: string, timeoutMs: number): EcrAnywhereError {
+/**
+ * Maps any SDK failure to our error type: the SDK's error code and a short reason of ours, nothing more.
+ * `operation` and `who` (whose credentials: "webhook's", "mirror's") only shape the message.
+ */
+export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken', who = "webhook's"): EcrAnywhereError {
   const outcome = classify(error);
-  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome]}`;
-  return new EcrAnywhereError(SPEC_OF[outcome], `ECR GetAuthorizationToken in region ${region} ${VERB_OF[outcome]} (${detail})`);
+  const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome].replace('{who}', who)}`;
+  return new EcrAnywhereError(SPEC_OF[outcome], `ECR ${operation} in region ${region} ${VERB_OF[outcome]} (${detail})`);
 }
 
 function decodePassword(authorizationToken: string): string {
   const decoded = Buffer.from(authorizationToken, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon === -1 ? '' : decoded.slice(colon + 1);
+}
+
+/** ECR clients per region sharing one credential provider, with the per-attempt timeouts of `options`. */
+export function ecrClients(options: Pick<EcrAdapterOptions, 'timeoutMs' | 'maxAttempts'>): (region: string) => ECRClient {
+  // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
+  const credentials = defaultProvider();
+  const clients = new Map<string, ECRClient>();
+  const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
+  return (region: string): ECRClient => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new ECRClient({
+        region,
+        credentials,
+        maxAttempts: options.maxAttempts,
+        requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
 }
 
 /** Pure: a session that has used more than 1/12 of its life is replaced before it signs a token fetch. */
@@ -182,7 +208,7 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
         ...(expiry.credentialsExpireAt ? { credentialsExpireAt: expiry.credentialsExpireAt } : {}),
       };
     } catch (error) {
-      const mapped = toEcrError(error, region, options.timeoutMs);
+      const mapped = toEcrError(error, region, options.timeoutMs, 'GetAuthorizationToken', options.who);
       options.onResult?.(region, classify(error));
       throw mapped;
     }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import {
   configError,
+  parseBooleanSetting,
   isDnsLabel,
   parseDurationSetting,
   parseLogLevel,
@@ -114,14 +115,6 @@ function dnsSubdomain(value: string, setting: string): string {
   return value;
 }
 
-function parseBoolean(flag: boolean | undefined, env: Env, envName: string): boolean {
-  if (flag) return true;
-  const raw = pick(undefined, env, envName)?.trim().toLowerCase();
-  if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  throw configError(`${envName} must be true or false, got "${raw}"`);
-}
-
 function parseScope(values: { [K in keyof typeof SCOPE_OPTIONS]?: string | undefined }, env: Env): ClusterScopeConfig {
   const selector = pick(values['namespace-selector'], env, 'REFRESH_NAMESPACE_SELECTOR')?.trim();
   return {
@@ -166,8 +159,8 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
   }
   return {
     ...parseScope(values, env),
-    force: parseBoolean(values.force, env, 'REFRESH_FORCE'),
-    dryRun: parseBoolean(values['dry-run'], env, 'REFRESH_DRY_RUN'),
+    force: parseBooleanSetting(values.force, env, 'REFRESH_FORCE'),
+    dryRun: parseBooleanSetting(values['dry-run'], env, 'REFRESH_DRY_RUN'),
     concurrency,
     intervalMs: parseDurationSetting(pick(values.interval, env, 'REFRESH_INTERVAL'), 'REFRESH_INTERVAL', 30 * 60_000),
     provisioning:
