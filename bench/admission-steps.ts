@@ -11,7 +11,7 @@ const ITERATIONS = Number(process.env.BENCH_STEP_ITERATIONS ?? 20_000);
 const HOSTS = ['111111111111.dkr.ecr.us-east-1.amazonaws.com', '222222222222.dkr.ecr.us-east-1.amazonaws.com', '333333333333.dkr.ecr.eu-west-1.amazonaws.com'];
 
 function tokenOf(region: string, generation: number): EcrToken {
-  return { region, password: `${region}-${generation}-`.padEnd(PASSWORD_CHARS, 'x'), proxyHost: HOSTS[0]!, expiresAt: new Date(Date.now() + 12 * 3_600_000) };
+  return { region, password: `${region}-${generation}-`.padEnd(PASSWORD_CHARS, 'x'), proxyHost: HOSTS[0]!, expiresAt: new Date(Date.now() + 12 * 3_600_000), fetchedAt: new Date() };
 }
 
 /** Microseconds per credential patch over ITERATIONS rounds (after as many rounds of warm-up). */

@@ -18,7 +18,7 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_PATH } from '../src/common/names.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_LABEL, MANAGED_LABEL_VALUE, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUE, WEBHOOK_NAME, WEBHOOK_PATH } from '../src/common/names.js';
 import { createApiConfiguration } from '../src/common/kubernetes-client.js';
 import { mapBounded } from '../src/common/pool.js';
 import { createSelfSignedServing } from '../src/tls/certificates.js';
@@ -219,7 +219,11 @@ export async function webhookConfiguration(registration: WebhookRegistration): P
  */
 export async function registerWebhook(
   cluster: TestCluster,
-  registration: WebhookRegistration & { readonly probeNamespace: string },
+  registration: WebhookRegistration & {
+    readonly probeNamespace: string;
+    /** 'refused': the webhook is expected to refuse (e.g. ECR refuses), so a refusal by it proves it is called. */
+    readonly probe?: 'mutated' | 'refused';
+  },
 ): Promise<() => Promise<void>> {
   await cluster.admission.createMutatingWebhookConfiguration({ body: await webhookConfiguration(registration) });
   const unregister = async (): Promise<void> => {
@@ -231,6 +235,9 @@ export async function registerWebhook(
       .createNamespacedSecret({ namespace: registration.probeNamespace, body: secretBody({ namespace: registration.probeNamespace, name: uniqueName('probe') }), dryRun: 'All' })
       .catch((error: unknown) => ({ error }));
     if (!('error' in probe) && probe.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] !== undefined) return unregister;
+    const body = 'error' in probe ? (probe.error as { body?: unknown }).body : undefined;
+    const refusal = typeof body === 'string' ? body : '';
+    if (registration.probe === 'refused' && refusal.includes(WEBHOOK_NAME) && refusal.includes('denied the request')) return unregister;
     if (Date.now() > deadline) {
       await unregister();
       const detail = 'error' in probe ? String((probe.error as { body?: unknown }).body ?? probe.error) : 'the probe Secret came back unmutated';
@@ -316,6 +323,7 @@ export async function startClusterWebhook(
     readonly probeNamespace: string;
     readonly namespaceLabels?: Record<string, string>;
     readonly env?: Record<string, string>;
+    readonly probe?: 'mutated' | 'refused';
     /** Require the API server's client certificate (CLIENT_CA_FILE, CLIENT_ALLOWED_NAMES); default true. */
     readonly clientAuth?: boolean;
   },
@@ -343,6 +351,7 @@ export async function startClusterWebhook(
       caBundle: serving.caPem,
       namespaceLabels: options.namespaceLabels,
       probeNamespace: options.probeNamespace,
+      probe: options.probe ?? 'mutated',
     });
   } catch (error) {
     await process.stop();

@@ -36,6 +36,8 @@ export interface EcrStandIn {
   behaviour: StandInBehaviour;
   /** Lifetime of issued tokens; ECR's is 12 h. */
   tokenLifetimeMs: number;
+  /** How far AWS's clock is ahead of ours (negative: behind): shifts the Date header and expiresAt alike. */
+  clockOffsetMs: number;
   close(): Promise<void>;
 }
 
@@ -115,8 +117,12 @@ function scopeOf(request: IncomingMessage): { region: string; accessKeyId: strin
   return { accessKeyId: match?.[1] ?? '', region: match?.[2] ?? '' };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomBytes(8).toString('hex') };
+function sendJson(response: ServerResponse, status: number, body: unknown, errorType?: string, clockOffsetMs = 0): void {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': randomBytes(8).toString('hex'),
+    date: new Date(Date.now() + clockOffsetMs).toUTCString(),
+  };
   if (errorType) headers['x-amzn-errortype'] = errorType;
   response.writeHead(status, headers).end(JSON.stringify(body));
 }
@@ -243,7 +249,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
         case 'ok': {
           const password = passwordFor(region, issued.length + 1, accessKeyId);
           issued.push(password);
-          const expiresAt = (Date.now() + standIn.tokenLifetimeMs) / 1000;
+          const expiresAt = (Date.now() + standIn.clockOffsetMs + standIn.tokenLifetimeMs) / 1000;
           sendJson(response, 200, {
             authorizationData: [
               {
@@ -252,7 +258,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
                 proxyEndpoint: options.proxyEndpoint ?? `https://${options.accountOf?.(accessKeyId) ?? accountId}.dkr.ecr.${region}.amazonaws.com`,
               },
             ],
-          });
+          }, undefined, standIn.clockOffsetMs);
         }
       }
     });
@@ -268,6 +274,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
     refuseCreateRepository: undefined,
     behaviour: 'ok',
     tokenLifetimeMs: 12 * 3_600_000,
+    clockOffsetMs: 0,
     close: async () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();

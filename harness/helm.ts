@@ -195,3 +195,26 @@ export const RESTRICTED_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
   'pod-security.kubernetes.io/warn': 'restricted',
   'pod-security.kubernetes.io/warn-version': 'latest',
 };
+
+/**
+ * The environment the kubelet would give a workload's first container: plain values, the downward API's
+ * metadata.namespace, and Secret references read from the cluster.
+ */
+export async function kubeletEnv(
+  workload: KubeObject,
+  namespace: string,
+  readSecret: (name: string) => Promise<Record<string, string> | undefined>,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of envOf(podTemplate(workload).spec.containers[0]!)) {
+    if (typeof value === 'string') env[name] = value;
+    else if ('fieldRef' in value) {
+      if (at(value, 'fieldRef', 'fieldPath') !== 'metadata.namespace') throw new Error(`${name}: only fieldRef metadata.namespace is resolved`);
+      env[name] = namespace;
+    } else {
+      const ref = at<{ name: string; key: string }>(value, 'secretKeyRef');
+      env[name] = Buffer.from((await readSecret(ref.name))?.[ref.key] ?? '', 'base64').toString('utf8');
+    }
+  }
+  return env;
+}

@@ -18,6 +18,8 @@
 #     kube-apiserver, kube-controller-manager, kubectl  (tools/k8s wrapper module)
 #     kubelet, kube-scheduler                           (same module set; the real node)
 #     helm                                              (go install helm.sh/helm/v3)
+#   From PyPI, in a virtualenv cached OUTSIDE the clone (python3 and python3-venv from Debian when missing):
+#     moto_server  moto[server], the STS stand-in for web-identity sessions (harness/moto-sts.ts)
 #
 # Layout:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/ecr-anywhere/kubernetes-<v>-<16 hex of the stamp>/bin/{kube-apiserver,...}
@@ -212,6 +214,29 @@ ln -sfn "$HELM_DIR/bin/helm" "$BIN/helm"
 if ((NODE)); then
   bash "$ROOT/scripts/node-bases.sh" >/dev/null
 fi
+# ---------------------------------------------------------------- moto (PyPI)
+# moto's server answers AssumeRoleWithWebIdentity honouring DurationSeconds (its Expiration follows it): the
+# STS stand-in for short role sessions. A virtualenv, so the system Python is left alone.
+MOTO_VERSION="5.2.5"
+MOTO_DIR="$CACHE/moto-$MOTO_VERSION"
+if [[ ! -x "$MOTO_DIR/bin/moto_server" || "$(cat "$MOTO_DIR/.stamp" 2>/dev/null)" != "$MOTO_VERSION" ]]; then
+  # Debian ships venv (and pip inside it) separately from python3.
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    command -v apt-get >/dev/null || die "python3 with venv is needed for moto (the STS stand-in); install it"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo -n"
+    log "installing python3 and python3-venv (Debian) for moto"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
+  fi
+  t0=$SECONDS
+  rm -rf "$MOTO_DIR"
+  python3 -m venv "$MOTO_DIR" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$MOTO_DIR/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  printf '%s' "$MOTO_VERSION" >"$MOTO_DIR/.stamp"
+  log "moto $MOTO_VERSION: installed in $((SECONDS - t0)) s"
+else
+  log "moto $MOTO_VERSION: cached ($MOTO_DIR)"
+fi
+ln -sfn "$MOTO_DIR/bin/moto_server" "$BIN/moto_server"
 
 # ---------------------------------------------------------------- env file
 cat >"$ROOT/.tools/env" <<EOF

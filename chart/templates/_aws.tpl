@@ -52,6 +52,10 @@ provider chain picks them up (static keys, web identity, shared config with role
 - name: AWS_ROLE_SESSION_NAME
   value: {{ . | quote }}
 {{- end }}
+{{- with $aws.webIdentity.sessionDuration }}
+- name: AWS_ROLE_SESSION_DURATION
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- if include "ecr-anywhere.aws.configEnabled" . }}
 - name: AWS_CONFIG_FILE

@@ -2,7 +2,14 @@
 // patch is built from what changes (the `.dockerconfigjson` value and our annotations) rather than by cloning and
 // diffing the whole Secret. A Secret that already holds the current tokens yields no operations at all.
 import type { Operation } from 'fast-json-patch';
-import { DOCKER_CONFIG_JSON_KEY, EXPIRES_AT_ANNOTATION, UPDATED_AT_ANNOTATION, escapePointerSegment } from '../common/names.js';
+import {
+  DOCKER_CONFIG_JSON_KEY,
+  EXPIRES_AT_ANNOTATION,
+  MANAGED_REGISTRIES_ANNOTATION,
+  UPDATED_AT_ANNOTATION,
+  escapePointerSegment,
+} from '../common/names.js';
+import { formatManagedRegistries, parseManagedRegistries } from './docker-config.js';
 import { formatRfc3339 } from '../common/time.js';
 import { updateDockerConfig, type DockerConfigUpdate, type TokensByHost } from './docker-config-update.js';
 import type { ObjectMeta, SecretObject } from './review.js';
@@ -41,8 +48,13 @@ export function credentialPatch(
   now: Date,
   update: DockerConfigUpdate = updateDockerConfig,
 ): Operation[] {
-  const encoded = update(secret.data?.[DOCKER_CONFIG_JSON_KEY], tokensByHost);
-  const annotations: Record<string, string> = { [EXPIRES_AT_ANNOTATION]: formatRfc3339(earliestExpiry(tokensByHost)) };
+  const annotationsNow = secret.metadata?.annotations;
+  const encoded = update(secret.data?.[DOCKER_CONFIG_JSON_KEY], tokensByHost, parseManagedRegistries(annotationsNow?.[MANAGED_REGISTRIES_ANNOTATION]));
+  const annotations: Record<string, string> = {
+    [EXPIRES_AT_ANNOTATION]: formatRfc3339(earliestExpiry(tokensByHost)),
+    // What we wrote, so registries dropped from the registries annotation can be removed later, and nothing else.
+    [MANAGED_REGISTRIES_ANNOTATION]: formatManagedRegistries(tokensByHost.keys()),
+  };
   if (encoded !== undefined || secret.metadata?.annotations?.[UPDATED_AT_ANNOTATION] === undefined) {
     annotations[UPDATED_AT_ANNOTATION] = formatRfc3339(now);
   }

@@ -9,16 +9,19 @@ import { decodeDockerConfig, ecrAuthEntry, encodeDockerConfig, mergeAuthEntries,
 /** Registry host → the token that authorizes it. */
 export type TokensByHost = ReadonlyMap<string, EcrToken>;
 
-/** The new encoded value, or undefined when `current` already holds every wanted entry. */
-export type DockerConfigUpdate = (current: string | undefined, tokensByHost: TokensByHost) => string | undefined;
+/**
+ * The new encoded value, or undefined when `current` already holds every wanted entry and none of the
+ * `previouslyManaged` registries we no longer want.
+ */
+export type DockerConfigUpdate = (current: string | undefined, tokensByHost: TokensByHost, previouslyManaged?: readonly string[]) => string | undefined;
 
 /** The auths entries a Secret must hold: one per registry host. */
 export function wantedEntries(tokensByHost: TokensByHost): Map<string, AuthEntry> {
   return new Map([...tokensByHost].map(([host, token]) => [host, ecrAuthEntry(token.password)]));
 }
 
-export const updateDockerConfig: DockerConfigUpdate = (current, tokensByHost) => {
-  const merged = mergeAuthEntries(decodeDockerConfig(current), wantedEntries(tokensByHost));
+export const updateDockerConfig: DockerConfigUpdate = (current, tokensByHost, previouslyManaged = []) => {
+  const merged = mergeAuthEntries(decodeDockerConfig(current), wantedEntries(tokensByHost), previouslyManaged);
   return merged.changed ? encodeDockerConfig(merged.config) : undefined;
 };
 
@@ -32,7 +35,8 @@ export interface DockerConfigMemoOptions {
 const UNCHANGED = ''; // never a computed value: encoding a config object always yields text
 
 /**
- * `updateDockerConfig` with a bounded LRU memo keyed by (hosts and the tokens' identities, current value). Tokens
+ * `updateDockerConfig` with a bounded LRU memo keyed by (hosts and the tokens' identities, previously managed
+ * registries, current value). Tokens
  * are told apart by object identity, not content: each fetched token gets a number the first time it is seen.
  */
 export function memoizedDockerConfigUpdate(options: DockerConfigMemoOptions = {}): DockerConfigUpdate {
@@ -52,14 +56,15 @@ export function memoizedDockerConfigUpdate(options: DockerConfigMemoOptions = {}
     }
     return id;
   };
-  return (current, tokensByHost) => {
-    if (current !== undefined && current.length > maxInputChars) return updateDockerConfig(current, tokensByHost);
+  return (current, tokensByHost, previouslyManaged = []) => {
+    if (current !== undefined && current.length > maxInputChars) return updateDockerConfig(current, tokensByHost, previouslyManaged);
     let key = '';
     for (const [host, token] of tokensByHost) key += `${host}=${idOf(token)};`;
+    key += `-${previouslyManaged.join(',')}`;
     key += `\n${current ?? '\n'}`;
     const remembered = memo.get(key);
     if (remembered !== undefined) return remembered === UNCHANGED ? undefined : remembered;
-    const computed = updateDockerConfig(current, tokensByHost);
+    const computed = updateDockerConfig(current, tokensByHost, previouslyManaged);
     memo.set(key, computed ?? UNCHANGED);
     return computed;
   };

@@ -59,19 +59,56 @@ function holdsEntry(current: unknown, wanted: AuthEntry): boolean {
 }
 
 /**
- * Puts `wanted` (host → entry) into `config`. Returns the merged config and whether anything changed, so a Secret
- * that already holds the current tokens is left byte-for-byte alone.
+ * The registry an auths key names: `https://host`, `host/` and `host` are one registry (the original product keyed
+ * entries by ECR's `proxyEndpoint`, `https://<host>`). Lower-cased: host names are case-insensitive.
+ */
+export function registryOfAuthKey(key: string): string {
+  return key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/**
+ * Puts `wanted` (host → entry) into `config`: an existing key for the same registry, in any of its spellings, is
+ * replaced in place (keeping the key the Secret used); a new registry gets a bare-host key. Entries of
+ * `previouslyManaged` registries (the ones we wrote before) that are no longer wanted are removed; nothing else is
+ * touched. Returns whether anything changed, so a Secret that already holds the current tokens is left alone.
  */
 export function mergeAuthEntries(
   config: DockerConfig,
   wanted: ReadonlyMap<string, AuthEntry>,
+  previouslyManaged: readonly string[] = [],
 ): { readonly config: DockerConfig; readonly changed: boolean } {
   const auths: Record<string, unknown> = { ...config.auths };
+  const keysOf = new Map<string, string[]>();
+  for (const key of Object.keys(auths)) {
+    const registry = registryOfAuthKey(key);
+    keysOf.set(registry, [...(keysOf.get(registry) ?? []), key]);
+  }
   let changed = false;
   for (const [host, entry] of wanted) {
-    if (holdsEntry(auths[host], entry)) continue;
-    auths[host] = entry;
-    changed = true;
+    const keys = keysOf.get(registryOfAuthKey(host)) ?? [host];
+    for (const key of keys) {
+      if (holdsEntry(auths[key], entry)) continue;
+      auths[key] = entry;
+      changed = true;
+    }
+  }
+  const stillWanted = new Set([...wanted.keys()].map(registryOfAuthKey));
+  for (const registry of previouslyManaged.map(registryOfAuthKey)) {
+    if (stillWanted.has(registry)) continue;
+    for (const key of keysOf.get(registry) ?? []) {
+      delete auths[key];
+      changed = true;
+    }
   }
   return { config: { ...config, auths }, changed };
+}
+
+/** The hosts of the managed-registries annotation (what we wrote last time); empty when absent. */
+export function parseManagedRegistries(annotation: string | undefined): string[] {
+  return (annotation ?? '').split(',').map(registryOfAuthKey).filter((host) => host !== '');
+}
+
+/** The managed-registries annotation's value for the hosts we now write: sorted, so it is stable. */
+export function formatManagedRegistries(hosts: Iterable<string>): string {
+  return [...new Set([...hosts].map(registryOfAuthKey))].sort().join(',');
 }

@@ -3,8 +3,10 @@
 // HTTP layer alone turns a decision into an AdmissionReview answer, logs it and counts it.
 import type { Operation } from 'fast-json-patch';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
+import { formatRfc3339 } from '../common/time.js';
 import type { AssumableRole } from '../ecr/role-credentials.js';
 import type { EcrToken } from '../ecr/token.js';
+import type { TokenLease } from '../ecr/token-cache.js';
 import { credentialPatch } from './credential-patch.js';
 import { updateDockerConfig, type DockerConfigUpdate } from './docker-config-update.js';
 import { describeSecret, planAdmission, type AdmissionPlan } from './plan.js';
@@ -32,6 +34,10 @@ export interface AdmissionDecision {
   readonly detail: string;
   /** `namespace/name` of the Secret, for logs. */
   readonly secret: string;
+  /** True when answering waited on an ECR call (after warm-up, renewals run ahead and nothing waits). */
+  readonly waitedOnEcr: boolean;
+  /** Regions whose held token was served because fetching a new one failed. */
+  readonly heldTokenRegions: readonly string[];
 }
 
 export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionContext) => Promise<AdmissionDecision>;
@@ -39,9 +45,10 @@ export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionCon
 export interface AdmissionHandlerDeps {
   /**
    * A region's token for the namespace's role (undefined: the webhook's own identity): the held one while it has
-   * enough life, else fetched from ECR (single-flight).
+   * enough life, else fetched from ECR (single-flight), else a held one still usable during an ECR failure (the
+   * lease then names the failure).
    */
-  readonly tokenFor: (region: string, role: AssumableRole | undefined) => Promise<EcrToken>;
+  readonly tokenFor: (region: string, role: AssumableRole | undefined) => Promise<TokenLease>;
   /**
    * What the namespace watch knows of a namespace. Absent: every namespace counts as enabled under the open defaults
    * (any registry, the webhook's own identity) — for callers without a cluster.
@@ -54,12 +61,26 @@ export interface AdmissionHandlerDeps {
 
 type InjectPlan = Extract<AdmissionPlan, { action: 'inject' }>;
 
+const NO_ECR = { waitedOnEcr: false, heldTokenRegions: [] } as const;
+
 function allowed(outcome: 'unchanged' | 'skipped', detail: string, secret: string): AdmissionDecision {
-  return { outcome, allowed: true, operations: [], refusal: undefined, warnings: [], detail, secret };
+  return { outcome, allowed: true, operations: [], refusal: undefined, warnings: [], detail, secret, ...NO_ECR };
 }
 
-export function refused(error: EcrAnywhereError, secret: string): AdmissionDecision {
-  return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret };
+export function refused(error: EcrAnywhereError, secret: string, waitedOnEcr = false): AdmissionDecision {
+  return { outcome: 'refused', allowed: false, operations: [], refusal: error, warnings: [], detail: error.code, secret, waitedOnEcr, heldTokenRegions: [] };
+}
+
+/**
+ * The Kubernetes admission warning for a held token served during an ECR failure (no secret material). The API
+ * server may cut warnings longer than 256 characters, so what happened comes first and ECR's message is shortened.
+ */
+export function heldTokenWarning(lease: TokenLease): string {
+  const failure = lease.fetchFailure!;
+  const head =
+    `ecr-anywhere: ECR failed (${failure.code}), so the token already held for region ${lease.token.region} was written; ` +
+    `it expires at ${formatRfc3339(lease.token.expiresAt)}: `;
+  return head + failure.message.slice(0, Math.max(0, 256 - head.length));
 }
 
 function asEcrAnywhereError(error: unknown): EcrAnywhereError {
@@ -75,7 +96,7 @@ function tokensByHostOf(plan: InjectPlan, tokens: readonly EcrToken[]): Map<stri
 }
 
 /** The tokens, unless the caller stops waiting first. */
-function tokensUnlessAborted(fetching: Promise<EcrToken[]>, signal: AbortSignal): Promise<EcrToken[]> {
+function tokensUnlessAborted(fetching: Promise<TokenLease[]>, signal: AbortSignal): Promise<TokenLease[]> {
   if (signal.aborted) return Promise.reject(abandoned());
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(abandoned());
@@ -112,18 +133,25 @@ export function createAdmissionHandler(deps: AdmissionHandlerDeps): AdmissionHan
     const policy: NamespacePolicy = standing.policy;
     const named = disallowedRegistry(plan.registries.map((registry) => registry.host), policy);
     if (named) return refused(named, secret);
-    let tokens: EcrToken[];
+    let leases: TokenLease[];
+    let waitedOnEcr = false;
     try {
-      tokens = await tokensUnlessAborted(Promise.all(plan.regions.map((region) => deps.tokenFor(region, policy.role))), context.signal);
+      leases = await tokensUnlessAborted(
+        Promise.all(plan.regions.map((region) => deps.tokenFor(region, policy.role).then((lease) => ((waitedOnEcr ||= lease.waited), lease)))),
+        context.signal,
+      );
     } catch (error) {
-      return refused(asEcrAnywhereError(error), secret);
+      return refused(asEcrAnywhereError(error), secret, true);
     }
-    const tokensByHost = tokensByHostOf(plan, tokens);
+    const held = leases.filter((lease) => lease.fetchFailure !== undefined);
+    const ecr = { waitedOnEcr, heldTokenRegions: held.map((lease) => lease.token.region) };
+    const warnings = held.map(heldTokenWarning);
+    const tokensByHost = tokensByHostOf(plan, leases.map((lease) => lease.token));
     // The default registry is known only from ECR's answer (the account of the identity that asked).
     const defaulted = plan.registries.length === 0 ? disallowedRegistry([...tokensByHost.keys()], policy) : undefined;
-    if (defaulted) return refused(defaulted, secret);
+    if (defaulted) return refused(defaulted, secret, waitedOnEcr);
     const operations = credentialPatch(plan.secret, tokensByHost, context.now, update);
-    if (operations.length === 0) return allowed('unchanged', 'credentials current', secret);
-    return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings: [], detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret };
+    if (operations.length === 0) return { ...allowed('unchanged', 'credentials current', secret), warnings, ...ecr };
+    return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings, detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret, ...ecr };
   };
 }

@@ -58,6 +58,18 @@ export function planAdmission(request: AdmissionRequest, defaultRegion: string):
     };
   }
 
+  if (secret.immutable === true) {
+    return {
+      action: 'refuse',
+      error: new EcrAnywhereError(
+        ErrorCodes.IMMUTABLE_SECRET,
+        `Secret ${describeSecret(request)} is labeled ${MANAGED_LABEL}=${MANAGED_LABEL_VALUE} but has immutable: true; its ECR ` +
+          `credentials could be written once and never refreshed, so they would stop working within 12 h. Create it ` +
+          `without immutable (a Secret cannot be made mutable again: delete and recreate it), or remove the label`,
+      ),
+    };
+  }
+
   const parsed = parseRegistryList(secret.metadata?.annotations?.[REGISTRIES_ANNOTATION]);
   if (!parsed.ok) {
     return {

@@ -16,6 +16,7 @@ export interface SecretObject {
   metadata?: ObjectMeta;
   type?: string;
   data?: Record<string, string>;
+  immutable?: boolean;
   [extra: string]: unknown;
 }
 

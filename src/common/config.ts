@@ -3,6 +3,7 @@
 import { EcrAnywhereError, ErrorCodes } from './errors.js';
 import { isLogLevel, type LevelWithSilent } from './logger.js';
 import { parseDuration } from './time.js';
+import { DEFAULT_STALE_THRESHOLD_MS, MIN_TOKEN_LIFE_MS } from './token-life.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -67,4 +68,17 @@ export function awsRegion(flag: string | undefined, env: Env): string {
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw configError(`AWS_REGION "${region}" is not an AWS region name`);
   return region;
+}
+
+/** REFRESH_THRESHOLD, read by the refresher (what is stale) and the webhook (which held token may stand in). */
+export function parseThreshold(value: string | undefined): number {
+  const thresholdMs = parseDurationSetting(value, 'REFRESH_THRESHOLD', DEFAULT_STALE_THRESHOLD_MS);
+  // The webhook hands out tokens with at least this much life left: a larger threshold could never be verified.
+  if (thresholdMs >= MIN_TOKEN_LIFE_MS) {
+    throw configError(
+      `REFRESH_THRESHOLD must stay below ${MIN_TOKEN_LIFE_MS / 3_600_000}h: ECR tokens live 12h and the webhook hands out tokens ` +
+        `with at least 11h left, so a Secret refreshed against a larger threshold would still look stale; got "${value}"`,
+    );
+  }
+  return thresholdMs;
 }

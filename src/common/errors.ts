@@ -21,6 +21,9 @@ export const ErrorCodes = {
   INTERNAL: { code: 'ECR_ANYWHERE_INTERNAL', status: 500 },
   INVALID_REGISTRY: { code: 'ECR_ANYWHERE_INVALID_REGISTRY', status: 422 },
   WRONG_SECRET_TYPE: { code: 'ECR_ANYWHERE_WRONG_SECRET_TYPE', status: 422 },
+  IMMUTABLE_SECRET: { code: 'ECR_ANYWHERE_IMMUTABLE_SECRET', status: 422 },
+  /** A warning, not a failure: the AWS credentials are role sessions too short for tokens to outlive REFRESH_THRESHOLD. */
+  SHORT_CREDENTIALS: { code: 'ECR_ANYWHERE_SHORT_CREDENTIALS', status: 200 },
   ECR_REFUSED: { code: 'ECR_ANYWHERE_ECR_REFUSED', status: 403 },
   ECR_THROTTLED: { code: 'ECR_ANYWHERE_ECR_THROTTLED', status: 429 },
   ECR_TIMEOUT: { code: 'ECR_ANYWHERE_ECR_TIMEOUT', status: 504 },

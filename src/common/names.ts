@@ -19,6 +19,8 @@ export const UPDATED_AT_ANNOTATION = `${PREFIX}/updated_at`;
 export const MARKED_FOR_UPDATE_AT_ANNOTATION = `${PREFIX}/marked_for_update_at`;
 /** Comma-separated ECR registry hosts; absent means the default registry of AWS_REGION. */
 export const REGISTRIES_ANNOTATION = `${PREFIX}/registries`;
+/** Written by the webhook: the registry hosts whose auths entries it wrote, so it removes only its own entries. */
+export const MANAGED_REGISTRIES_ANNOTATION = `${PREFIX}/managed-registries`;
 
 /** On a Namespace (admin-owned): comma-separated registry host patterns its Secrets may name. */
 export const ALLOWED_REGISTRIES_ANNOTATION = `${PREFIX}/allowed-registries`;

@@ -3,9 +3,14 @@
 // The chain is taken from @aws-sdk/credential-provider-node, the package the ECR client itself uses by default:
 // @aws-sdk/credential-providers re-exports the same function but loads every other provider with it (Cognito, SSO
 // clients…), ~9 MiB the webhook never uses.
+// Temporary credentials end: each fetch first makes sure the session it signs with is young (a new session when
+// the current one has aged past 1/12 of its life), and the token's expiry is cut to the session's
+// (src/ecr/effective-expiry.ts), since a token can stop working when the session that fetched it ends.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
+import { systemClock, type Clock } from '../common/time.js';
+import { effectiveExpiry, parseHttpDate, VISIBLE_SKEW_MS } from './effective-expiry.js';
 import { hostOfProxyEndpoint } from './registry-host.js';
 import type { AwsCredentialIdentityProvider } from './role-credentials.js';
 import type { EcrToken, FetchEcrToken } from './token.js';
@@ -21,6 +26,11 @@ export interface EcrAdapterOptions {
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Whose credentials these are, for refusal messages (default "webhook's"). */
   readonly who?: string;
+  /** Asked for role sessions of this length (web identity; profiles use their own `duration_seconds`). */
+  readonly sessionDurationSeconds?: number;
+  /** Called once, the first time AWS's clock is seen to differ from ours by a minute or more. */
+  readonly onClockSkew?: (skewMs: number) => void;
+  readonly clock?: Clock;
 }
 
 export type EcrOutcome = 'refused' | 'throttled' | 'timeout' | 'unavailable';
@@ -119,21 +129,97 @@ export function ecrClients(options: Pick<EcrAdapterOptions, 'timeoutMs' | 'maxAt
   };
 }
 
+/** Pure: a session that has used more than 1/12 of its life is replaced before it signs a token fetch. */
+export function needsFreshSession(remainingMs: number, sessionLifeMs: number): boolean {
+  return remainingMs < (sessionLifeMs * 11) / 12;
+}
+
+type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof defaultProvider>>>;
+type CredentialProvider = (options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>;
+
+/** The credentials for the next fetch: the chain's, renewed when temporary ones have aged (see the header). */
+function youngCredentials(clock: Clock): (provider: CredentialProvider) => Promise<AwsCredentialIdentity> {
+  let sessionLifeMs = 0; // the longest life seen on fresh credentials: the session length the role grants
+  return async (provider) => {
+    let identity = await provider();
+    if (identity.expiration === undefined) return identity;
+    const remaining = (): number => identity.expiration!.getTime() - clock().getTime();
+    if (sessionLifeMs > 0 && needsFreshSession(remaining(), sessionLifeMs)) identity = await provider({ forceRefresh: true });
+    sessionLifeMs = Math.max(sessionLifeMs, remaining());
+    return identity;
+  };
+}
+
 export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken {
-  const clientFor = ecrClients(options);
+  const clock = options.clock ?? systemClock;
+  // One provider for every regional client, so an assumed role or web-identity exchange is cached once.
+  // A namespace's assumed role when given; else the chain (web identity asked for sessions of the configured length).
+  const provider: CredentialProvider =
+    options.credentials ?? defaultProvider(options.sessionDurationSeconds === undefined ? {} : { durationSeconds: options.sessionDurationSeconds });
+  const credentialsFor = youngCredentials(clock);
+  // A client signs with exactly the identity it was made with, so the identity whose expiry we judge is the one
+  // used; a new identity gets a new client.
+  const clients = new Map<string, { readonly client: ECRClient; readonly identity: AwsCredentialIdentity; serverDate?: string }>();
+  const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
+  let skewReported = false;
+
+  const clientFor = (region: string, identity: AwsCredentialIdentity) => {
+    const existing = clients.get(region);
+    if (existing?.identity === identity) return existing;
+    existing?.client.destroy();
+    const client = new ECRClient({
+      region,
+      credentials: identity,
+      maxAttempts: options.maxAttempts,
+      requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
+    });
+    const entry: { client: ECRClient; identity: AwsCredentialIdentity; serverDate?: string } = { client, identity };
+    // The SDK does not hand response headers to callers; AWS's Date header tells how far its clock is from ours.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const headers = (result.response as { headers?: Record<string, string> }).headers;
+        entry.serverDate = headers?.date;
+        return result;
+      },
+      { step: 'deserialize', name: 'ecrAnywhereServerDate' },
+    );
+    clients.set(region, entry);
+    return entry;
+  };
 
   return async (region: string): Promise<EcrToken> => {
     try {
       // The budget covers resolving the credentials too (an AssumeRole), which the SDK's abortSignal does not.
       const budget = AbortSignal.timeout(options.timeoutMs);
-      const output = await withinBudget(clientFor(region).send(new GetAuthorizationTokenCommand({}), { abortSignal: budget }), budget);
+      const identity = await withinBudget(credentialsFor(provider), budget);
+      const entry = clientFor(region, identity);
+      const output = await withinBudget(entry.client.send(new GetAuthorizationTokenCommand({}), { abortSignal: budget }), budget);
+      const receivedAt = clock();
       const data = output.authorizationData?.[0];
       const password = decodePassword(data?.authorizationToken ?? '');
       if (!data?.proxyEndpoint || !data.expiresAt || password === '') {
         throw Object.assign(new Error('the answer held no usable authorization data'), { name: 'MalformedResponse' });
       }
+      const expiry = effectiveExpiry({
+        receivedAt,
+        serverDate: parseHttpDate(entry.serverDate),
+        ecrExpiresAt: new Date(data.expiresAt),
+        credentialsExpireAt: identity.expiration,
+      });
+      if (!skewReported && Math.abs(expiry.skewMs) >= VISIBLE_SKEW_MS) {
+        skewReported = true;
+        options.onClockSkew?.(expiry.skewMs);
+      }
       options.onResult?.(region, 'success');
-      return { region, password, proxyHost: hostOfProxyEndpoint(data.proxyEndpoint), expiresAt: new Date(data.expiresAt) };
+      return {
+        region,
+        password,
+        proxyHost: hostOfProxyEndpoint(data.proxyEndpoint),
+        expiresAt: expiry.expiresAt,
+        fetchedAt: receivedAt,
+        ...(expiry.credentialsExpireAt ? { credentialsExpireAt: expiry.credentialsExpireAt } : {}),
+      };
     } catch (error) {
       // A refusal already coded (the namespace's role could not be assumed) keeps its code.
       const mapped = error instanceof EcrAnywhereError ? error : toEcrError(error, region, options.timeoutMs, 'GetAuthorizationToken', options.who);

@@ -8,6 +8,8 @@ export interface WebhookMetrics {
   readonly admissions: Counter<'outcome'>;
   readonly admissionDuration: Histogram<'outcome'>;
   readonly ecrRequests: Counter<'region' | 'outcome'>;
+  readonly heldTokenAdmissions: Counter<'region'>;
+  readonly admissionsWaitedOnEcr: Counter;
 }
 
 export function registerWebhookMetrics(registry: Registry, heldTokens: () => readonly EcrToken[], clock: Clock): WebhookMetrics {
@@ -30,6 +32,17 @@ export function registerWebhookMetrics(registry: Registry, heldTokens: () => rea
     labelNames: ['region', 'outcome'],
     registers: [registry],
   });
+  const heldTokenAdmissions = new Counter({
+    name: `${METRIC_PREFIX}held_token_admissions_total`,
+    help: 'Admissions answered with a held token because fetching a new one from ECR failed, by region.',
+    labelNames: ['region'],
+    registers: [registry],
+  });
+  const admissionsWaitedOnEcr = new Counter({
+    name: `${METRIC_PREFIX}admissions_waited_on_ecr_total`,
+    help: 'Admissions whose answer waited on an ECR call (after warm-up, renewals run ahead and this stays flat).',
+    registers: [registry],
+  });
   new Gauge({
     name: `${METRIC_PREFIX}token_expiry_seconds`,
     help: 'Seconds until the cached ECR token of each region expires.',
@@ -41,5 +54,5 @@ export function registerWebhookMetrics(registry: Registry, heldTokens: () => rea
       for (const token of heldTokens()) this.set({ region: token.region }, (token.expiresAt.getTime() - now) / 1000);
     },
   });
-  return { admissions, admissionDuration, ecrRequests };
+  return { admissions, admissionDuration, ecrRequests, heldTokenAdmissions, admissionsWaitedOnEcr };
 }

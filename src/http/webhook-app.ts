@@ -77,7 +77,9 @@ function recordDecision(options: WebhookAppOptions, review: AdmissionReview, dec
   const seconds = elapsedMs / 1000;
   options.metrics.admissions.inc({ outcome: decision.outcome });
   options.metrics.admissionDuration.observe({ outcome: decision.outcome }, seconds);
-  const level = decision.outcome === 'refused' ? 'warn' : 'debug';
+  if (decision.waitedOnEcr) options.metrics.admissionsWaitedOnEcr.inc();
+  for (const region of decision.heldTokenRegions) options.metrics.heldTokenAdmissions.inc({ region });
+  const level = decision.outcome === 'refused' || decision.heldTokenRegions.length > 0 ? 'warn' : 'debug';
   if (!options.logger.isLevelEnabled(level)) return;
   options.logger[level](
     {
@@ -87,6 +89,7 @@ function recordDecision(options: WebhookAppOptions, review: AdmissionReview, dec
       dryRun: review.request.dryRun === true,
       outcome: decision.outcome,
       detail: decision.detail,
+      ...(decision.heldTokenRegions.length > 0 ? { heldTokenRegions: decision.heldTokenRegions } : {}),
       durationMs: Math.round(seconds * 1e6) / 1e3,
     },
     `admission ${decision.outcome}`,

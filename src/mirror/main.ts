@@ -19,8 +19,6 @@ import { writeOutputs } from './outputs.js';
 import { formatBytes, LogProgress, TerminalProgress, type Progress } from './progress.js';
 import { runMirror, type MirrorSummary } from './run.js';
 
-/** A mirror run needs its token for the run only, not the webhook's 11 h. */
-const TOKEN_MIN_LIFE_MS = 3_600_000;
 const ECR_TIMEOUT_MS = 15_000;
 
 function flush(logger: Logger): Promise<void> {
@@ -64,10 +62,11 @@ export async function runMirrorCommand(config: MirrorConfig, out: NodeJS.WriteSt
       await writeOutputs(config.outputDir, new Map(), []);
       wroteOutputs = true;
     };
-    const tokens = new TokenCache(createEcrTokenFetcher({ timeoutMs: ECR_TIMEOUT_MS, maxAttempts: 3, who: "mirror's" }), systemClock, TOKEN_MIN_LIFE_MS);
+    // One run fetches one token: a fresh fetch has its whole life (the cache's hand-out rule needs nothing more).
+    const tokens = new TokenCache(createEcrTokenFetcher({ timeoutMs: ECR_TIMEOUT_MS, maxAttempts: 3, who: "mirror's" }), systemClock);
     let token;
     try {
-      token = await tokens.get(config.region);
+      token = (await tokens.get(config.region)).token;
     } catch (error) {
       const message = errorMessage(error);
       logger.error({ code: (error as EcrAnywhereError).code }, `mirror run failed: no ECR credentials: ${message}`);

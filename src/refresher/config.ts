@@ -8,11 +8,10 @@ import {
   parseDurationSetting,
   parseLogLevel,
   parsePositiveInt,
+  parseThreshold,
   pick,
   type Env,
 } from '../common/config.js';
-import { DEFAULT_STALE_THRESHOLD_MS } from './staleness.js';
-import { MIN_TOKEN_LIFE_MS } from '../common/token-life.js';
 
 /** Where to look and how to talk to the API server: shared by `refresh` and `status`. */
 export interface ClusterScopeConfig {
@@ -41,6 +40,8 @@ export interface ProvisioningConfig {
 }
 
 export interface RefreshConfig extends ClusterScopeConfig {
+  /** Time until the next run: Secrets with short-lived credentials must stay valid at least that long. */
+  readonly intervalMs: number;
   readonly force: boolean;
   readonly dryRun: boolean;
   readonly concurrency: number;
@@ -81,6 +82,9 @@ ${SCOPE_USAGE}
   --force                 refresh every managed Secret, fresh or not [REFRESH_FORCE]
   --dry-run               print the plan, write nothing [REFRESH_DRY_RUN]
   --concurrency N         Secrets refreshed at once [REFRESH_CONCURRENCY] (default 8)
+  --interval DUR          time between runs (the CronJob's period): when the webhook's credentials are
+                          shorter than the threshold, a refreshed Secret must stay valid this long
+                          [REFRESH_INTERVAL] (default 30m)
   --provision-secret-name NAME
                           in every enabled namespace, create this managed Secret when missing
                           [PROVISION_SECRET_NAME] (default: no provisioning)
@@ -92,7 +96,7 @@ ${SCOPE_USAGE}
 export const STATUS_USAGE = `Usage: ecr-anywhere status [options]
 
 Shows the managed Secrets in enabled namespaces: registries, time to expiry, last refresh, staleness.
-Exit 0 when every Secret holds unexpired credentials; 1 when any is expired or has none; 2 on bad options.
+Exit 0 when every Secret holds unexpired credentials; 1 when any is expired, has none, or is immutable; 2 on bad options.
 
 Options (each also read from the environment variable in brackets):
   -o, --output FORMAT     table or json (default table)
@@ -123,18 +127,6 @@ function dnsSubdomain(value: string, setting: string): string {
     throw configError(`${setting} "${value}" is not a valid object name (lower-case letters, digits, '-' and '.', at most 253)`);
   }
   return value;
-}
-
-function parseThreshold(value: string | undefined): number {
-  const thresholdMs = parseDurationSetting(value, 'REFRESH_THRESHOLD', DEFAULT_STALE_THRESHOLD_MS);
-  // The webhook hands out tokens with at least this much life left: a larger threshold could never be verified.
-  if (thresholdMs >= MIN_TOKEN_LIFE_MS) {
-    throw configError(
-      `REFRESH_THRESHOLD must stay below ${MIN_TOKEN_LIFE_MS / 3_600_000}h: ECR tokens live 12h and the webhook hands out tokens ` +
-        `with at least 11h left, so a Secret refreshed against a larger threshold would still look stale; got "${value}"`,
-    );
-  }
-  return thresholdMs;
 }
 
 function namespaceList(value: string | undefined, setting: string): string[] | undefined {
@@ -179,6 +171,7 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
       force: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       concurrency: { type: 'string' },
+      interval: { type: 'string' },
       'provision-secret-name': { type: 'string' },
       'provision-service-accounts': { type: 'string' },
       'log-level': { type: 'string' },
@@ -195,6 +188,7 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
     force: parseBooleanSetting(values.force, env, 'REFRESH_FORCE'),
     dryRun: parseBooleanSetting(values['dry-run'], env, 'REFRESH_DRY_RUN'),
     concurrency,
+    intervalMs: parseDurationSetting(pick(values.interval, env, 'REFRESH_INTERVAL'), 'REFRESH_INTERVAL', 30 * 60_000),
     provisioning:
       secretName === undefined
         ? undefined

@@ -95,6 +95,7 @@ export function toManagedSecretInfo(secret: V1Secret, type: string | undefined =
     resourceVersion: secret.metadata?.resourceVersion,
     type,
     annotations: { ...(secret.metadata?.annotations ?? {}) },
+    immutable: secret.immutable === true,
   };
 }
 

@@ -19,6 +19,8 @@ export interface ManagedSecretInfo {
    */
   readonly type: string | undefined;
   readonly annotations: Readonly<Record<string, string>>;
+  /** `immutable: true`: the webhook refuses to fill it, and it can never be refreshed. */
+  readonly immutable?: boolean | undefined;
 }
 
 export type RefreshReason = 'missing' | 'unparseable' | 'expiring' | 'expired' | 'forced';
@@ -73,6 +75,9 @@ export function isInScope(secret: ManagedSecretInfo, enabledNamespaces: Readonly
   return !PROTECTED_NAMESPACES.has(secret.namespace) && enabledNamespaces.has(secret.namespace);
 }
 
+export const IMMUTABLE_REASON =
+  'immutable: true: its credentials can never be refreshed and the webhook refuses it (ECR_ANYWHERE_IMMUTABLE_SECRET); delete it and recreate it without immutable';
+
 export function planRefresh(input: PlanInput): RefreshPlan {
   const refresh: RefreshItem[] = [];
   const fresh: FreshItem[] = [];
@@ -89,6 +94,10 @@ export function planRefresh(input: PlanInput): RefreshPlan {
         secret,
         reason: `${type === OTHER_SECRET_TYPE ? 'its type' : `type ${type}`} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
       });
+      continue;
+    }
+    if (secret.immutable === true) {
+      skipped.push({ secret, reason: IMMUTABLE_REASON });
       continue;
     }
     const verdict = judgeFreshness(secret.annotations[EXPIRES_AT_ANNOTATION], input.now, input.thresholdMs);

@@ -14,6 +14,9 @@ import type { ApiCallCounts, RefresherCluster } from './kubernetes.js';
 import { describeRefreshReason, planRefresh, type ManagedSecretInfo, type RefreshItem, type RefreshPlan } from './plan.js';
 import { provision, type ProvisionSummary } from './provision.js';
 import { verifyRefreshed } from './verify.js';
+import { shortCredentialsNotice } from './short-lived.js';
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30 * 60_000;
 
 export interface RefreshOptions {
   readonly namespace: string | undefined;
@@ -27,6 +30,8 @@ export interface RefreshOptions {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly provisioning: ProvisioningConfig | undefined;
+  /** Time until the next run (the CronJob's period); short-lived Secrets must stay valid that long. Default 30 min. */
+  readonly intervalMs?: number;
 }
 
 export interface RefreshDeps {
@@ -99,6 +104,8 @@ export async function runRefresh(options: RefreshOptions, deps: RefreshDeps): Pr
   }
 
   const now = deps.clock();
+  const notice = shortCredentialsNotice(scope.secrets, options.thresholdMs, options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
+  if (notice !== undefined) deps.logger.warn({ code: ErrorCodes.SHORT_CREDENTIALS.code }, notice);
   const plan = planRefresh({ secrets: scope.secrets, enabledNamespaces: scope.enabledNamespaces, now, thresholdMs: options.thresholdMs, force: options.force });
   const events = eventRecorder(deps);
   const provisioning = options.provisioning
@@ -193,15 +200,16 @@ async function refreshSecret(item: RefreshItem, now: Date, options: RefreshOptio
     deps.logger.info({ namespace: item.secret.namespace, secret: item.secret.name, reason: item.reason, detail: why }, 'would refresh (dry run)');
     return { status: 'planned' };
   }
-  const outcome = await bumpAndVerify(item.secret, options.thresholdMs, deps);
+  const outcome = await bumpAndVerify(item.secret, options, deps);
   await reportOutcome(item, why, outcome, deps.logger, events);
   return outcome;
 }
 
-async function bumpAndVerify(secret: ManagedSecretInfo, thresholdMs: number, deps: RefreshDeps): Promise<SecretOutcome> {
+async function bumpAndVerify(secret: ManagedSecretInfo, options: RefreshOptions, deps: RefreshDeps): Promise<SecretOutcome> {
   try {
     const stored = await deps.cluster.markForUpdate(secret, deps.clock());
-    const verdict = verifyRefreshed(stored, deps.clock(), thresholdMs);
+    const timing = { intervalMs: options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS };
+    const verdict = verifyRefreshed(stored, deps.clock(), options.thresholdMs, timing);
     return verdict.ok
       ? { status: 'refreshed', expiresAt: verdict.expiresAt }
       : { status: 'failed', error: verdict.error, code: ErrorCodes.REFRESH_NOT_VERIFIED.code };

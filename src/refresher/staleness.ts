@@ -2,7 +2,7 @@
 // verification (a refresh counts only if the Secret is no longer stale afterwards).
 import { parseRfc3339 } from '../common/time.js';
 
-export const DEFAULT_STALE_THRESHOLD_MS = 6 * 3_600_000;
+export { DEFAULT_STALE_THRESHOLD_MS } from '../common/token-life.js';
 
 export type Freshness =
   | { readonly stale: true; readonly reason: 'missing' | 'unparseable' }

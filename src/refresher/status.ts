@@ -5,7 +5,7 @@ import { formatDuration, parseRfc3339 } from '../common/time.js';
 import { renderColumns } from './columns.js';
 import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
 
-export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type';
+export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type' | 'immutable';
 
 export interface StatusRow {
   readonly namespace: string;
@@ -27,9 +27,11 @@ export interface StatusReport {
   /** Secrets whose credentials cannot be used right now: expired, or never filled (no or garbage expires_at). */
   readonly unusable: number;
   readonly stale: number;
+  /** Managed Secrets with immutable: true: they can never be refreshed. */
+  readonly immutable: number;
 }
 
-const UNUSABLE: ReadonlySet<SecretState> = new Set(['expired', 'missing', 'unparseable']);
+const UNUSABLE: ReadonlySet<SecretState> = new Set(['expired', 'missing', 'unparseable', 'immutable']);
 
 export function buildStatusReport(secrets: readonly ManagedSecretInfo[], enabledNamespaces: ReadonlySet<string>, now: Date, thresholdMs: number): StatusReport {
   const rows = secrets
@@ -48,7 +50,7 @@ export function buildStatusReport(secrets: readonly ManagedSecretInfo[], enabled
         expiresInMs: expiresAt ? expiresAt.getTime() - now.getTime() : null,
         lastRefresh: secret.annotations[UPDATED_AT_ANNOTATION] ?? null,
         stale: verdict.stale,
-        state: wrongType ? 'wrong-type' : verdict.reason,
+        state: wrongType ? 'wrong-type' : secret.immutable === true ? 'immutable' : verdict.reason,
       };
     });
   return {
@@ -56,11 +58,12 @@ export function buildStatusReport(secrets: readonly ManagedSecretInfo[], enabled
     thresholdMs,
     secrets: rows,
     unusable: rows.filter((row) => UNUSABLE.has(row.state)).length,
-    stale: rows.filter((row) => row.stale && row.state !== 'wrong-type').length,
+    stale: rows.filter((row) => row.stale && row.state !== 'wrong-type' && row.state !== 'immutable').length,
+    immutable: rows.filter((row) => row.state === 'immutable').length,
   };
 }
 
-/** 0 when every Secret holds unexpired credentials; 1 when any is expired or was never filled. */
+/** 0 when every Secret holds unexpired credentials; 1 when any is expired, was never filled, or is immutable. */
 export function statusExitCode(report: StatusReport): number {
   return report.unusable > 0 ? 1 : 0;
 }
@@ -72,6 +75,7 @@ function ago(raw: string | null, now: Date): string {
 
 function staleColumn(row: StatusRow): string {
   if (row.state === 'wrong-type') return 'skipped (wrong type)';
+  if (row.state === 'immutable') return 'IMMUTABLE: never refreshed (recreate without immutable)';
   return row.stale ? `yes (${row.state})` : 'no';
 }
 

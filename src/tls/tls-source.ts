@@ -42,8 +42,12 @@ export async function chooseTlsSource(config: TlsSourceConfig, logger: Logger, s
   if (config.tlsMode === 'self' && config.selfTls) {
     // Loaded only in this mode: the Kubernetes client is most of what the webhook would otherwise hold in memory.
     const { createSelfManagedTls } = await import('./self-managed/create.js');
-    const selfTls = createSelfManagedTls(config.selfTls, logger, serve);
-    return { initial: () => selfTls.firstCertificate(), start: () => selfTls.start(), stop: () => selfTls.stop() };
+    const { tls: selfTls, guard } = createSelfManagedTls(config.selfTls, logger, serve);
+    return {
+      initial: () => selfTls.firstCertificate(),
+      start: () => (selfTls.start(), guard.start()),
+      stop: () => (selfTls.stop(), guard.stop()),
+    };
   }
   if (config.tlsMode === 'files' && config.certFile && config.keyFile) {
     const files = new CertificateFiles({ certFile: config.certFile, keyFile: config.keyFile, pollMs: config.certPollMs, logger, onChange: serve });

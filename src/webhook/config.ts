@@ -1,7 +1,7 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
 import { parseRegistryPatterns, type TenancyDefaults } from '../admission/tenant-policy.js';
-import { awsRegion, configError, parseBooleanSetting, parseDurationSetting, parseLogLevel, parsePort, pick, type Env } from '../common/config.js';
+import { awsRegion, configError, parseBooleanSetting, parseDurationSetting, parseLogLevel, parsePort, parseThreshold, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 import { knownRegion } from '../ecr/regions.js';
@@ -27,6 +27,10 @@ export interface WebhookConfig {
   readonly kubeconfig: string | undefined;
   /** Cluster defaults for namespaces whose annotations do not say. */
   readonly tenancy: TenancyDefaults;
+  /** The refresher's staleness threshold: during an ECR outage a held token with more life than this is served. */
+  readonly staleThresholdMs: number;
+  /** Role session length asked for with web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); undefined: STS's 1 h. */
+  readonly sessionDurationSeconds: number | undefined;
   /** PEM bundle of the CAs a client certificate must chain to; undefined = no client authentication. */
   readonly clientCaFile: string | undefined;
   /** Subject CNs / DNS SANs of which a client certificate must carry one; empty = any certificate from the CA. */
@@ -49,6 +53,12 @@ Options (each also read from the environment variable in brackets):
                      are given, else ephemeral: a throwaway CA and certificate made at start)
   --aws-region NAME  region of the default registry [AWS_REGION] (required)
   --ecr-timeout DUR  budget for one ECR token fetch, retries included [ECR_TIMEOUT] (default 4s)
+  --refresh-threshold DUR
+                     the refresher's staleness threshold; while ECR fails, a held token with more
+                     life than this is still written (with a warning) [REFRESH_THRESHOLD] (default 6h)
+  --aws-session-duration DUR
+                     role session length asked for with web identity (15m-12h; the role's
+                     MaxSessionDuration must allow it) [AWS_ROLE_SESSION_DURATION] (default: STS's 1h)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
   --kubeconfig PATH  outside a pod: kubeconfig for the namespace watch and TLS_MODE=self [KUBECONFIG]
   --namespace-watch on|off
@@ -86,6 +96,8 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'aws-region': { type: 'string' },
       'ecr-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      'refresh-threshold': { type: 'string' },
+      'aws-session-duration': { type: 'string' },
       'tls-mode': { type: 'string' },
       'namespace-watch': { type: 'string' },
       'default-allowed-registries': { type: 'string' },
@@ -129,6 +141,8 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       allowed: parseDefaultPatterns(pick(values['default-allowed-registries'], env, 'DEFAULT_ALLOWED_REGISTRIES') ?? '*'),
       requireRole: parseBooleanSetting(values['require-namespace-role'], env, 'REQUIRE_NAMESPACE_ROLE'),
     },
+    staleThresholdMs: parseThreshold(pick(values['refresh-threshold'], env, 'REFRESH_THRESHOLD')),
+    sessionDurationSeconds: parseSessionDuration(pick(values['aws-session-duration'], env, 'AWS_ROLE_SESSION_DURATION')),
     clientCaFile,
     clientAllowedNames,
     tlsMinVersion: parseTlsMinVersion(pick(values['tls-min-version'], env, 'TLS_MIN_VERSION')),
@@ -149,6 +163,14 @@ function parseDefaultPatterns(text: string): TenancyDefaults['allowed'] {
     throw configError(`DEFAULT_ALLOWED_REGISTRIES ${parsed.entry === '' ? 'is empty' : `has an invalid entry "${parsed.entry}"`}: ${parsed.reason}`);
   }
   return { patterns: parsed.patterns, text: parsed.text };
+}
+
+/** STS grants role sessions of 15 min to 12 h (the role's MaxSessionDuration caps it). */
+function parseSessionDuration(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDurationSetting(value, 'AWS_ROLE_SESSION_DURATION', 0);
+  if (ms < 15 * 60_000 || ms > 12 * 3_600_000) throw configError(`AWS_ROLE_SESSION_DURATION must be between 15m and 12h (STS's limits), got "${value}"`);
+  return Math.round(ms / 1000);
 }
 
 function parseAllowedNames(value: string | undefined): string[] {

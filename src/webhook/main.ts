@@ -81,8 +81,10 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     return;
   }
 
-  const { app } = composeWebhook({
+  const { app, startBackgroundRenewal } = composeWebhook({
     awsRegion: config.awsRegion,
+    staleThresholdMs: config.staleThresholdMs,
+    ...(config.sessionDurationSeconds === undefined ? {} : { sessionDurationSeconds: config.sessionDurationSeconds }),
     ecrTimeoutMs: config.ecrTimeoutMs,
     logger,
     registry,
@@ -95,6 +97,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   hardenServer(listening.server, { logger, ...(allowedNames.length > 0 ? { acceptPeer: (peer) => carriesAllowedName(peer, allowedNames) } : {}) });
   await app.listen({ port: config.port, host: config.host });
   tls.start();
+  const stopRenewal = startBackgroundRenewal();
   clientCaFile?.start();
   ready = true;
   logger.info(
@@ -116,6 +119,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
   ready = false;
   logger.info({ signal }, 'shutting down: not ready, draining in-flight reviews');
   tls.stop();
+  stopRenewal();
   clientCaFile?.stop();
   await drain(app);
   await watch?.stop();

@@ -184,7 +184,7 @@ describe('default install', () => {
     assert.equal(at(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds'), 900);
     assert.equal(podTemplate(cronJob).spec.restartPolicy, 'Never');
     const env = envOf(podTemplate(cronJob).spec.containers[0]!);
-    assert.deepEqual(Object.fromEntries(env), { LOG_LEVEL: 'info', REFRESH_THRESHOLD: '6h', REFRESH_CONCURRENCY: '8', REFRESH_EXCLUDED_NAMESPACES: RELEASE_NAMESPACE });
+    assert.deepEqual(Object.fromEntries(env), { LOG_LEVEL: 'info', REFRESH_THRESHOLD: '6h', REFRESH_INTERVAL: '30m', REFRESH_CONCURRENCY: '8', REFRESH_EXCLUDED_NAMESPACES: RELEASE_NAMESPACE });
   });
 
   it('gives AWS credentials to the webhook only: the refresher pod has no AWS variable and no AWS volume', () => {

@@ -19,7 +19,7 @@ describe('ops endpoints', () => {
   it('serves Prometheus text with every series prefixed, including token time-to-expiry per region', async () => {
     const registry = createMetricsRegistry({ processMetrics: true });
     const now = new Date('2026-11-21T00:00:00Z');
-    const held: EcrToken[] = [{ region: 'us-east-1', password: 'p', proxyHost: 'h', expiresAt: new Date('2026-11-21T12:00:00Z') }];
+    const held: EcrToken[] = [{ region: 'us-east-1', password: 'p', proxyHost: 'h', expiresAt: new Date('2026-11-21T12:00:00Z'), fetchedAt: now }];
     const metrics = registerWebhookMetrics(registry, () => held, () => now);
     metrics.admissions.inc({ outcome: 'patched' });
     const app = buildOpsApp({ registry, isReady: () => true });

@@ -19,6 +19,7 @@ import { captureLogs, type CapturedLogs } from '../../harness/log-capture.js';
 import { decodeDockerConfigOf, managedSecret, secretReview } from '../../harness/reviews.js';
 
 const CANARY = 'CANARY-d0c4e7-never-log-me';
+const HOUR = 3_600_000;
 const DEFAULT_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 let standIn: EcrStandIn;
@@ -255,5 +256,40 @@ describe('secret material', () => {
     assert.ok(!everything.includes(CANARY), 'a canary leaked');
     assert.ok(!everything.includes(secretData['.dockerconfigjson']), 'dockerconfigjson leaked');
     assert.ok(!everything.includes(Buffer.from(`AWS:${standIn.issued[0]}`).toString('base64')), 'auth leaked');
+  });
+});
+
+// An ECR outage with a held token, with a clock the test moves.
+describe('POST /sync while ECR refuses and a held token still has life', () => {
+  it('allows with the patch and a warning naming the failure, counts it, and refuses once the token is within the threshold', async () => {
+    const logs = captureLogs('trace');
+    const registry = createMetricsRegistry({ processMetrics: false });
+    let offsetMs = 0;
+    const parts = composeWebhook({ awsRegion: 'us-east-1', ecrTimeoutMs: 2_000, logger: logs.logger, registry, clock: () => new Date(Date.now() + offsetMs) });
+    const post = async (uid: string): Promise<AdmissionReviewResponse> => {
+      const reply = await parts.app.inject({ method: 'POST', url: '/sync', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(secretReview(managedSecret(), { uid })) });
+      return reply.json<AdmissionReviewResponse>();
+    };
+    try {
+      assert.equal((await post('warm')).response.allowed, true);
+      standIn.behaviour = 'refuse';
+      offsetMs = 2 * HOUR; // 10 h left: under the 11 h hand-out rule, above the 6 h threshold
+      const held = await post('held');
+      assert.equal(held.response.allowed, true);
+      assert.ok(held.response.patch, 'the patch is there');
+      assert.equal(held.response.warnings?.length, 1);
+      assert.match(held.response.warnings?.[0] ?? '', /ECR_ANYWHERE_ECR_REFUSED.*already held for region us-east-1.*was refused/);
+      offsetMs = 6 * HOUR + 60_000; // 5 h 59 m left: no usable token
+      const refused = await post('refused');
+      assert.equal(refused.response.allowed, false);
+      assert.match(refused.response.status?.message ?? '', /ECR_ANYWHERE_ECR_REFUSED|was refused/);
+      const metrics = await registry.metrics();
+      assert.match(metrics, /ecr_anywhere_held_token_admissions_total\{region="us-east-1"\} 1/);
+      assert.match(metrics, /ecr_anywhere_admissions_waited_on_ecr_total 3/);
+      assert.ok(!(held.response.warnings ?? []).join().includes(CANARY), 'no token in the warning');
+      assert.ok(!logs.text().includes(CANARY), 'no token in the logs');
+    } finally {
+      await parts.app.close();
+    }
   });
 });

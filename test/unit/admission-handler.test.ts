@@ -3,18 +3,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAdmissionHandler } from '../../src/admission/handler.js';
 import { EcrAnywhereError, ErrorCodes } from '../../src/common/errors.js';
-import { REGISTRIES_ANNOTATION } from '../../src/common/names.js';
+import jsonPatch, { type Operation } from 'fast-json-patch';
+import { EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import type { EcrToken } from '../../src/ecr/token.js';
 import { parseRegistryPatterns, type NamespaceStanding } from '../../src/admission/tenant-policy.js';
+import type { TokenLease } from '../../src/ecr/token-cache.js';
 import { managedSecret, secretReview } from '../../harness/reviews.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
-const token = (region: string): EcrToken => ({ region, password: `pw-${region}`, proxyHost: `123456789012.dkr.ecr.${region}.amazonaws.com`, expiresAt: new Date('2026-11-21T22:00:00Z') });
+const token = (region: string): EcrToken => ({ region, password: `pw-${region}`, proxyHost: `123456789012.dkr.ecr.${region}.amazonaws.com`, expiresAt: new Date('2026-11-21T22:00:00Z'), fetchedAt: new Date('2026-11-21T10:00:00Z') });
+const lease = (region: string): TokenLease => ({ token: token(region), waited: false });
 const open = (): AbortSignal => new AbortController().signal;
 
 describe('createAdmissionHandler', () => {
   it('patches a managed Secret with the default registry of the default region', async () => {
-    const handle = createAdmissionHandler({ tokenFor: async (region) => token(region), defaultRegion: 'us-east-1' });
+    const handle = createAdmissionHandler({ tokenFor: async (region) => lease(region), defaultRegion: 'us-east-1' });
     const decision = await handle(secretReview(managedSecret()).request, { now: NOW, signal: open() });
     assert.equal(decision.outcome, 'patched');
     assert.equal(decision.allowed, true);
@@ -25,7 +28,7 @@ describe('createAdmissionHandler', () => {
 
   it('asks for one token per region named, not per registry', async () => {
     const asked: string[] = [];
-    const handle = createAdmissionHandler({ tokenFor: async (region) => (asked.push(region), token(region)), defaultRegion: 'us-east-1' });
+    const handle = createAdmissionHandler({ tokenFor: async (region) => (asked.push(region), lease(region)), defaultRegion: 'us-east-1' });
     const registries = '111111111111.dkr.ecr.eu-west-1.amazonaws.com,222222222222.dkr.ecr.eu-west-1.amazonaws.com,111111111111.dkr.ecr.ap-south-1.amazonaws.com';
     const decision = await handle(secretReview(managedSecret({ annotations: { [REGISTRIES_ANNOTATION]: registries } })).request, { now: NOW, signal: open() });
     assert.equal(decision.outcome, 'patched');
@@ -50,7 +53,7 @@ describe('createAdmissionHandler', () => {
 
   it('stops waiting for ECR when the caller goes away', async () => {
     const caller = new AbortController();
-    const handle = createAdmissionHandler({ tokenFor: () => new Promise<EcrToken>(() => undefined), defaultRegion: 'us-east-1' });
+    const handle = createAdmissionHandler({ tokenFor: () => new Promise<TokenLease>(() => undefined), defaultRegion: 'us-east-1' });
     const pending = handle(secretReview(managedSecret()).request, { now: NOW, signal: caller.signal });
     caller.abort();
     const decision = await pending;
@@ -67,7 +70,7 @@ describe('createAdmissionHandler with a namespace standing', () => {
   };
   const handlerWith = (standing: NamespaceStanding, asked: Array<[string, string | undefined]> = []) =>
     createAdmissionHandler({
-      tokenFor: async (region, role) => (asked.push([region, role?.arn]), token(region)),
+      tokenFor: async (region, role) => (asked.push([region, role?.arn]), lease(region)),
       namespaceStanding: (namespace) => (namespace === 'team-a' ? standing : { state: 'unknown' }),
       defaultRegion: 'us-east-1',
     });
@@ -116,5 +119,21 @@ describe('createAdmissionHandler with a namespace standing', () => {
       { now: NOW, signal: open() },
     );
     assert.equal(decision.outcome, 'skipped');
+  });
+});
+
+describe('createAdmissionHandler with a held token during an ECR failure', () => {
+  it('allows the write with the patch, the held token expiry and a warning naming the ECR failure', async () => {
+    const failure = new EcrAnywhereError(ErrorCodes.ECR_THROTTLED, 'ECR GetAuthorizationToken in region us-east-1 was throttled (ThrottlingException: Rate exceeded)');
+    const handle = createAdmissionHandler({ tokenFor: async (region) => ({ token: token(region), fetchFailure: failure, waited: true }), defaultRegion: 'us-east-1' });
+    const decision = await handle(secretReview(managedSecret()).request, { now: NOW, signal: open() });
+    assert.deepEqual([decision.outcome, decision.allowed, decision.waitedOnEcr], ['patched', true, true]);
+    assert.deepEqual(decision.heldTokenRegions, ['us-east-1']);
+    assert.equal(decision.warnings.length, 1);
+    assert.match(decision.warnings[0]!, /^ecr-anywhere: ECR failed \(ECR_ANYWHERE_ECR_THROTTLED\).*region us-east-1.*expires at 2026-11-21T22:00:00Z: .*throttled/);
+    assert.ok(decision.warnings[0]!.length <= 256, 'the API server keeps warnings of up to 256 characters whole');
+    assert.ok(!decision.warnings[0]!.includes('pw-us-east-1'), 'no token in the warning');
+    const patched = jsonPatch.applyPatch(managedSecret(), jsonPatch.deepClone(decision.operations) as Operation[]).newDocument;
+    assert.equal(patched.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T22:00:00Z');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ecrAuthEntry } from '../../src/admission/docker-config.js';
-import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION } from '../../src/common/names.js';
+import { EXPIRES_AT_ANNOTATION, MARKED_FOR_UPDATE_AT_ANNOTATION, UPDATED_AT_ANNOTATION, MANAGED_REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import type { SecretObject } from '../../src/admission/review.js';
 import { credentialPatch } from '../../src/admission/credential-patch.js';
 import { memoizedDockerConfigUpdate } from '../../src/admission/docker-config-update.js';
@@ -14,7 +14,7 @@ const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
 const HOST_B = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
 
 function token(region: string, password: string, expiresAt: string): EcrToken {
-  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt) };
+  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt), fetchedAt: NOW };
 }
 const tokenA = token('us-east-1', 'pw-a', '2026-11-21T22:00:00Z');
 const tokenB = token('eu-west-1', 'pw-b', '2026-11-21T21:30:00Z');
@@ -105,6 +105,7 @@ describe('credentialPatch', () => {
       [
         'replace /data/.dockerconfigjson',
         'add /metadata/annotations/ecr-anywhere.centml.ai~1expires_at',
+        'add /metadata/annotations/ecr-anywhere.centml.ai~1managed-registries',
         'replace /metadata/annotations/ecr-anywhere.centml.ai~1updated_at',
       ],
     );
@@ -129,8 +130,10 @@ describe('credentialPatch', () => {
     assert.deepEqual(decodeDockerConfigOf(result).auths, { [HOST_A]: ecrAuthEntry('pw-a'), [hostC]: ecrAuthEntry('pw-a') });
   });
 
-  it('writes only the value when both annotations are already right (a patch of one operation)', () => {
-    const secret = managedSecret({ annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-21T22:00:00Z', [UPDATED_AT_ANNOTATION]: '2026-11-21T10:00:00Z' } });
+  it('writes only the value when its annotations are already right (a patch of one operation)', () => {
+    const secret = managedSecret({
+      annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-21T22:00:00Z', [UPDATED_AT_ANNOTATION]: '2026-11-21T10:00:00Z', [MANAGED_REGISTRIES_ANNOTATION]: HOST_A },
+    });
     const operations = operationsOf(secret, new Map([[HOST_A, tokenA]]), NOW);
     assert.deepEqual(
       operations.map((op) => `${op.op} ${op.path}`),

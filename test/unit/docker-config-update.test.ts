@@ -8,7 +8,7 @@ const HOST_A = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
 const HOST_B = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
 
 function token(password: string, expiresAt = '2026-11-21T22:00:00Z', region = 'us-east-1'): EcrToken {
-  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt) };
+  return { region, password, proxyHost: HOST_A, expiresAt: new Date(expiresAt), fetchedAt: new Date('2026-11-21T10:00:00Z') };
 }
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 

@@ -98,3 +98,12 @@ describe('parseStatusConfig', () => {
     assert.throws(() => parseStatusConfig(['--force'], {}), /Unknown option '--force'/);
   });
 });
+
+describe('parseRefreshConfig: REFRESH_INTERVAL', () => {
+  it('defaults to 30m, reads the flag and the variable, and refuses junk', () => {
+    assert.equal(parseRefreshConfig([], {}).intervalMs, 30 * 60_000);
+    assert.equal(parseRefreshConfig([], { REFRESH_INTERVAL: '15m' }).intervalMs, 15 * 60_000);
+    assert.equal(parseRefreshConfig(['--interval', '1h'], { REFRESH_INTERVAL: '15m' }).intervalMs, 3_600_000);
+    assert.throws(() => parseRefreshConfig([], { REFRESH_INTERVAL: 'hourly' }), /REFRESH_INTERVAL must be a duration/);
+  });
+});

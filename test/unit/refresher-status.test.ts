@@ -109,6 +109,7 @@ describe('renderStatusJson', () => {
         },
       ],
       unusable: 1,
+      immutable: 0,
       stale: 1,
     });
     assert.ok(json.endsWith('}\n'), 'one document, ending in a newline');

@@ -135,3 +135,19 @@ describe('parseWebhookConfig', () => {
     assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-gov-west-1' }).awsRegion, 'us-gov-west-1');
   });
 });
+
+describe('parseWebhookConfig: what the webhook knows about token lives', () => {
+  it('reads REFRESH_THRESHOLD (default 6h) and AWS_ROLE_SESSION_DURATION (default unset)', () => {
+    const defaults = parseWebhookConfig([], { AWS_REGION: 'us-east-1' });
+    assert.deepEqual([defaults.staleThresholdMs, defaults.sessionDurationSeconds], [6 * 3_600_000, undefined]);
+    const set = parseWebhookConfig(['--aws-session-duration', '12h'], { AWS_REGION: 'us-east-1', REFRESH_THRESHOLD: '4h' });
+    assert.deepEqual([set.staleThresholdMs, set.sessionDurationSeconds], [4 * 3_600_000, 43_200]);
+  });
+
+  it('refuses a session duration outside STS limits and a threshold the webhook could never satisfy', () => {
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', AWS_ROLE_SESSION_DURATION: '13h' }), /AWS_ROLE_SESSION_DURATION must be between 15m and 12h/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', AWS_ROLE_SESSION_DURATION: '5m' }), /between 15m and 12h/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', AWS_ROLE_SESSION_DURATION: 'long' }), /must be a duration/);
+    assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', REFRESH_THRESHOLD: '11h' }), /REFRESH_THRESHOLD must stay below 11h/);
+  });
+});

@@ -6,18 +6,25 @@ import type { PemPair } from '../certificates.js';
 import type { SelfTlsConfig } from './config.js';
 import { KubernetesSelfTlsStore } from './kubernetes-store.js';
 import { SelfManagedTls } from './self-managed-tls.js';
+import { CA_BUNDLE_GUARD_INTERVAL_MS, CaBundleGuard } from './ca-bundle-guard.js';
 
 /** Well inside the check interval, and short enough that a silent API server shows up in the logs quickly. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export function createSelfManagedTls(config: SelfTlsConfig, logger: Logger, onChange: (pair: PemPair) => void): SelfManagedTls {
+export interface SelfManagedTlsParts {
+  readonly tls: SelfManagedTls;
+  /** Restores the caBundle within seconds when something else (a GitOps sync) removed it. */
+  readonly guard: CaBundleGuard;
+}
+
+export function createSelfManagedTls(config: SelfTlsConfig, logger: Logger, onChange: (pair: PemPair) => void): SelfManagedTlsParts {
   const store = new KubernetesSelfTlsStore(loadKubeConfig({ kubeconfig: config.kubeconfig }), {
     namespace: config.namespace,
     secretName: config.secretName,
     webhookConfigurationName: config.webhookConfigurationName,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
   });
-  return new SelfManagedTls({
+  const tls = new SelfManagedTls({
     store,
     hosts: config.hosts,
     // A new CA is trusted for one check interval before certificates it signed are served: by then every API
@@ -28,4 +35,6 @@ export function createSelfManagedTls(config: SelfTlsConfig, logger: Logger, onCh
     logger,
     onChange,
   });
+  const guard = new CaBundleGuard({ store, bundle: () => tls.currentCaBundle(), intervalMs: CA_BUNDLE_GUARD_INTERVAL_MS, logger });
+  return { tls, guard };
 }

@@ -31,6 +31,7 @@ const MAX_CONFLICTS = 3;
 export class SelfManagedTls {
   private timer: NodeJS.Timeout | undefined;
   private served = '';
+  private publishedBundle: string | undefined;
   private readonly stopping = new AbortController();
 
   constructor(private readonly options: SelfManagedTlsOptions) {}
@@ -68,6 +69,11 @@ export class SelfManagedTls {
       this.timer.unref();
     };
     tick();
+  }
+
+  /** The caBundle last published (the CaBundleGuard keeps it in place); undefined before the first. */
+  currentCaBundle(): string | undefined {
+    return this.publishedBundle;
   }
 
   stop(): void {
@@ -121,6 +127,7 @@ export class SelfManagedTls {
           'published the caBundle',
         );
       }
+      this.publishedBundle = bundle;
       return { certPem: contents.cert, keyPem: contents.key };
     }
     throw new EcrAnywhereError(
