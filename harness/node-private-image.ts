@@ -28,6 +28,8 @@ export async function startPrivateImage(
     readonly namespace: string;
     readonly namespaceLabels: Record<string, string>;
     readonly tokenLifetimeMs?: number;
+    /** The refresher's REFRESH_THRESHOLD, given to the webhook too, as the chart does. */
+    readonly refreshThreshold?: string;
   },
 ): Promise<PrivateImage> {
   const host = `${options.accountId}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -37,7 +39,9 @@ export async function startPrivateImage(
   await pushImage(registry, cluster.node.images.test, options.repositoryTag);
   await mirrorEcrHost(cluster.node, host, registry);
   await createNamespace(cluster, options.namespace, enabledNamespaceLabels(options.namespaceLabels));
-  const webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: options.namespace, namespaceLabels: options.namespaceLabels });
+  const webhook = await startClusterWebhook(cluster, { standIn, probeNamespace: options.namespace, namespaceLabels: options.namespaceLabels,
+    ...(options.refreshThreshold === undefined ? {} : { env: { REFRESH_THRESHOLD: options.refreshThreshold } }),
+  });
   return {
     host,
     image: `${host}/${options.repositoryTag}`,

@@ -1,7 +1,8 @@
 // Credentials of the IAM roles namespaces name: STS AssumeRole from the webhook's own identity (the SDK's default
 // provider chain), one session per (role, external id, session name), held until shortly before they expire and
 // fetched single-flight. STS is reached through the SDK's standard endpoint settings (AWS_ENDPOINT_URL_STS).
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+// The STS client is loaded on the first AssumeRole: most installations name no role, and the module costs ~16 MiB.
+import type { STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Clock } from '../common/time.js';
@@ -50,20 +51,27 @@ export function toRoleError(error: unknown, role: AssumableRole, timeoutMs: numb
 }
 
 export class RoleCredentials {
-  private readonly client: STSClient;
+  private client: Promise<{ readonly sts: STSClient; readonly AssumeRoleCommand: typeof import('@aws-sdk/client-sts').AssumeRoleCommand }> | undefined;
   private readonly held = new Map<string, AwsCredentialIdentity>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private readonly renewBeforeMs: number;
 
   constructor(private readonly options: RoleCredentialsOptions) {
-    const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / 2));
-    this.client = new STSClient({
-      region: options.region,
-      credentials: options.sourceCredentials ?? defaultProvider(),
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
-    });
     this.renewBeforeMs = options.renewBeforeMs ?? DEFAULT_RENEW_BEFORE_MS;
+  }
+
+  private stsClient(): NonNullable<typeof this.client> {
+    this.client ??= import('@aws-sdk/client-sts').then(({ STSClient, AssumeRoleCommand }) => {
+      const attemptTimeoutMs = Math.max(500, Math.floor(this.options.timeoutMs / 2));
+      const sts = new STSClient({
+        region: this.options.region,
+        credentials: this.options.sourceCredentials ?? defaultProvider(),
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
+      });
+      return { sts, AssumeRoleCommand };
+    });
+    return this.client;
   }
 
   /** The role's credentials: held ones while they keep enough life, else a fresh AssumeRole (single-flight). */
@@ -95,7 +103,8 @@ export class RoleCredentials {
 
   private async assume(role: AssumableRole): Promise<AwsCredentialIdentity> {
     try {
-      const output = await this.client.send(
+      const { sts, AssumeRoleCommand } = await this.stsClient();
+      const output = await sts.send(
         new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: role.sessionName, ...(role.externalId ? { ExternalId: role.externalId } : {}) }),
         { abortSignal: AbortSignal.timeout(this.options.timeoutMs) },
       );

@@ -58,8 +58,8 @@ export class TokenCache {
   get(region: string): Promise<TokenLease> {
     const now = this.clock();
     const held = this.tokens.get(region);
-    if (held !== undefined && remainingMs(held.token, now) >= handOutLifeMs(held.token)) {
-      if (remainingMs(held.token, now) < renewAheadLifeMs(held.token)) this.renewInBackground(region);
+    if (held !== undefined && remainingMs(held.token, now) >= handOutLifeMs(held.token, this.staleThresholdMs)) {
+      if (remainingMs(held.token, now) < renewAheadLifeMs(held.token, this.staleThresholdMs)) this.renewInBackground(region);
       return Promise.resolve(held.lease);
     }
     const recent = this.failures.get(region);
@@ -80,7 +80,7 @@ export class TokenCache {
   /** Starts a renewal for every held token past its renew-ahead point; resolves when they have settled. */
   async renewDue(): Promise<void> {
     const now = this.clock();
-    const due = [...this.tokens].filter(([, held]) => remainingMs(held.token, now) < renewAheadLifeMs(held.token));
+    const due = [...this.tokens].filter(([, held]) => remainingMs(held.token, now) < renewAheadLifeMs(held.token, this.staleThresholdMs));
     await Promise.allSettled(due.map(([region]) => this.fetch(region)));
   }
 

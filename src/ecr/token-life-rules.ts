@@ -7,14 +7,24 @@ import { lifeAtFetchMs, type EcrToken } from './token.js';
 /** Fraction of its fetched life a token must keep to be handed out: 11 h of a 12 h token. */
 const HAND_OUT_FRACTION = 11 / 12;
 
-/** Least remaining life at which the token is handed out to a new write. */
-export function handOutLifeMs(token: EcrToken): number {
-  return Math.min(MIN_TOKEN_LIFE_MS, Math.floor(lifeAtFetchMs(token) * HAND_OUT_FRACTION));
+/** Most a hand-out keeps above the refresher's threshold (a verify runs seconds after the write it checks). */
+const ABOVE_THRESHOLD_MS = 5 * 60_000;
+
+/**
+ * Least remaining life at which the token is handed out to a new write. Never at or under the refresher's staleness
+ * threshold while the token's fetched life allows more: a Secret refreshed with it would still look stale, and the
+ * refresher would report a false failure (a threshold set close to 12 h, as the node e2e does, meets this).
+ */
+export function handOutLifeMs(token: EcrToken, staleThresholdMs: number): number {
+  const life = lifeAtFetchMs(token);
+  const byFraction = Math.min(MIN_TOKEN_LIFE_MS, Math.floor(life * HAND_OUT_FRACTION));
+  if (life <= staleThresholdMs) return byFraction; // credentials too short for the threshold: warned at fetch
+  return Math.max(byFraction, staleThresholdMs + Math.min(ABOVE_THRESHOLD_MS, Math.floor((life - staleThresholdMs) / 2)));
 }
 
 /** Remaining life under which a background renewal starts: halfway between fetch and the hand-out limit. */
-export function renewAheadLifeMs(token: EcrToken): number {
-  const handOut = handOutLifeMs(token);
+export function renewAheadLifeMs(token: EcrToken, staleThresholdMs: number): number {
+  const handOut = handOutLifeMs(token, staleThresholdMs);
   return handOut + Math.floor((lifeAtFetchMs(token) - handOut) / 2);
 }
 

@@ -13,16 +13,19 @@ import { hardenServer, secureContextOptions, tlsServerOptions, type TlsServing }
 import type { WebhookConfig } from './config.js';
 import { composeWebhook } from './compose.js';
 import { trustedReviewStanding } from '../admission/tenant-policy.js';
-import { loadKubeConfig } from '../common/kubernetes-client.js';
 import { configError } from '../common/config.js';
-import { startNamespaceWatch, type NamespaceWatch } from './namespace-watch.js';
+import type { NamespaceWatch } from './namespace-watch.js';
 
-/** The namespace watch, unless NAMESPACE_WATCH=off; a missing cluster configuration stops the start clearly. */
-function namespaceWatchOf(config: WebhookConfig, logger: ReturnType<typeof createLogger>): NamespaceWatch | undefined {
+/**
+ * The namespace watch, unless NAMESPACE_WATCH=off; a missing cluster configuration stops the start clearly. The
+ * Kubernetes client is loaded only here (and by self-managed TLS): it is the process's largest module (~40 MiB heap).
+ */
+async function namespaceWatchOf(config: WebhookConfig, logger: ReturnType<typeof createLogger>): Promise<NamespaceWatch | undefined> {
   if (!config.namespaceWatch) {
     logger.warn('NAMESPACE_WATCH=off: the namespace a review names is trusted; run with the watch on in a cluster');
     return undefined;
   }
+  const [{ loadKubeConfig }, { startNamespaceWatch }] = await Promise.all([import('../common/kubernetes-client.js'), import('./namespace-watch.js')]);
   let kubeConfig;
   try {
     kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig });
@@ -53,7 +56,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     );
   }
   const tls = await chooseTlsSource(config, logger, (pair) => reserve({ pair }));
-  const watch = namespaceWatchOf(config, logger);
+  const watch = await namespaceWatchOf(config, logger);
   // Ready only once the namespace watch has listed every namespace: before that every review would be refused.
   const ops = buildOpsApp({ registry, isReady: () => ready && (watch?.synced() ?? true) });
   let signalled: string | undefined;

@@ -44,6 +44,7 @@ describe('token rotation on a real kubelet', { skip: nodeUnavailable(), timeout:
       registryPassword: tokens[0],
       passwordFor: () => current,
       tokenLifetimeMs: TOKEN_LIFETIME_MS,
+      refreshThreshold: REFRESH_THRESHOLD,
       namespace,
       namespaceLabels: runLabel,
     });

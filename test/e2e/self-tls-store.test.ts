@@ -12,6 +12,7 @@ import { decodeTlsSecretData } from '../../src/tls/self-managed/secret-contents.
 import { caBundleFor } from '../../src/tls/self-managed/decision.js';
 import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, webhookConfiguration, type TestCluster } from '../../harness/cluster.js';
 import { captureLogs } from '../../harness/log-capture.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 const HOSTS = ['ecr-anywhere', '127.0.0.1'];
 const POLICY = { leafValidityMs: 3_600_000, caValidityMs: 4 * 3_600_000, caPublishGraceMs: 1_000 };
@@ -133,5 +134,38 @@ describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () 
     assert.equal(secret.type, 'Opaque');
     assert.equal(Buffer.from(secret.data?.note ?? '', 'base64').toString('utf8'), 'keep me');
     assert.deepEqual(Object.keys(secret.data ?? {}).sort(), ['ca.crt', 'ca.key', 'note', 'tls.crt', 'tls.key']);
+  });
+
+  it('gives up with its code after a bounded number of lost races, when another writer changes the Secret every time', async () => {
+    const secretName = 'contended';
+    await cluster.core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, type: 'Opaque' } });
+    const real = store(secretName);
+    let rivalWrites = 0;
+    // A rival that writes the Secret between each of our reads and our write: every write of ours meets a real 409.
+    const contended: SelfTlsStore = {
+      secretRef: real.secretRef,
+      webhookConfigurationRef: real.webhookConfigurationRef,
+      readSecret: () => real.readSecret(),
+      writeSecret: async (read, contents) => {
+        rivalWrites += 1;
+        await cluster.core.patchNamespacedSecret(
+          { namespace, name: secretName, body: [{ op: 'add', path: '/metadata/labels', value: { rival: String(rivalWrites) } }] },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
+        return real.writeSecret(read, contents);
+      },
+      publishCaBundle: (bundle) => real.publishCaBundle(bundle),
+    };
+    const capture = captureLogs('debug');
+    const tls = new SelfManagedTls({ store: contended, hosts: HOSTS, policy: POLICY, checkIntervalMs: 60_000, clock: systemClock, logger: capture.logger, onChange: () => undefined });
+    await assert.rejects(tls.sync(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ECR_ANYWHERE_TLS_SELF_MANAGED');
+      assert.match(error.message, new RegExp(`the TLS Secret ${namespace}/${secretName} kept changing while being updated \\(4 conflicts\\); will retry`));
+      return true;
+    });
+    assert.equal(rivalWrites, 4, 'one first try and three retries, no more');
+    assert.equal(capture.text().match(/another replica updated the TLS Secret first/g)?.length, 4);
+    const stored = await cluster.core.readNamespacedSecret({ namespace, name: secretName });
+    assert.deepEqual(Object.keys(stored.data ?? {}), [], 'none of our writes went through');
   });
 });

@@ -105,6 +105,20 @@ describe('TokenCache', () => {
     assert.deepEqual([lease.token.password, lease.waited], ['pw-2', true]);
   });
 
+  it('with a refresh threshold close to the token life, hands out only tokens the refresher will call fresh', async () => {
+    // Tokens of 11 h 0 m 30 s and a threshold of 10 h 59 m 45 s (the node e2e's set-up): 11/12 of the life would be
+    // 10 h 5 m, under the threshold, and every Secret refreshed with it would still look stale.
+    const { clock, source, cache, warm } = setup({ lifetimeMs: 11 * HOUR + 30_000, staleThresholdMs: 11 * HOUR - 15_000 });
+    await warm();
+    clock.now += 10_000; // 11 h 0 m 20 s left: above threshold + half the margin (11 h 0 m 7.5 s)
+    assert.equal((await cache.get('us-east-1')).token.password, 'pw-1');
+    clock.now += 15_000; // 11 h 0 m 5 s left: a Secret written now would be stale within seconds
+    const renewed = cache.get('us-east-1');
+    assert.equal(source.pending(), 1, 'the held token is not handed out');
+    source.releaseAll();
+    assert.deepEqual([(await renewed).token.password, (await renewed).waited], ['pw-2', true]);
+  });
+
   it('serves the held token with the failure named when ECR fails and the token has more life than the threshold', async () => {
     const { clock, source, cache, warm } = setup();
     await warm();
