@@ -89,10 +89,12 @@ export function decideServiceAccountAdmission(
   if (!isJsonObject(object)) return { problem: 'a ServiceAccount CREATE review must carry the account as request.object' };
   const listProblem = imagePullSecretsProblem(object.imagePullSecrets);
   if (listProblem !== undefined) return { problem: listProblem };
-  const namespace = request.namespace ?? (object as ServiceAccountObject).metadata?.namespace ?? '';
+  // Checked above: the fields read below are what Kubernetes types them as.
+  const serviceAccount = object as ServiceAccountObject;
+  const namespace = request.namespace ?? serviceAccount.metadata?.namespace ?? '';
   if (PROTECTED_NAMESPACES.has(namespace)) return skipped(`namespace ${namespace} is never mutated`, account);
   if (secretName === undefined) return skipped('no SERVICE_ACCOUNT_PULL_SECRET', account, [NO_SECRET_NAME_WARNING]);
-  const operations = pullSecretPatch(object as ServiceAccountObject, secretName);
+  const operations = pullSecretPatch(serviceAccount, secretName);
   if (operations.length === 0) return { outcome: 'unchanged', operations, warnings: [], detail: `already lists ${secretName}`, account };
   return { outcome: 'patched', operations, warnings: [], detail: `added ${secretName}`, account };
 }
