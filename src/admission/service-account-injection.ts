@@ -36,11 +36,16 @@ export interface ServiceAccountReviewProblem {
   readonly problem: string;
 }
 
+/** Kinds and groups as Kubernetes spells them; anything else is not echoed (a made-up review could carry secrets). */
+const KIND_NAME = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const GROUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
 function kindProblem(request: AdmissionRequest): string | undefined {
   const group = request.kind?.group ?? '';
   const kind = request.kind?.kind ?? '';
   if (kind === 'ServiceAccount' && group === '') return undefined;
-  const named = group === '' ? kind || '<no kind>' : `${group}/${kind}`;
+  const shownKind = kind === '' ? '<no kind>' : KIND_NAME.test(kind) ? kind : '<another kind>';
+  const named = group === '' ? shownKind : `${GROUP_NAME.test(group) ? group : '<another group>'}/${shownKind}`;
   return `this path admits core/v1 ServiceAccounts only, got ${named}: the webhook entry's rules must name serviceaccounts`;
 }
 

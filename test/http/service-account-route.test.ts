@@ -135,6 +135,22 @@ describe('POST /mutate-serviceaccounts', () => {
     });
   }
 
+  it('never echoes what a made-up review carries into the answer or the logs', async () => {
+    const app = freshWebhook();
+    const canary = 'CANARY-5a7e-never-echo-me';
+    const reviews = [
+      serviceAccountReview(serviceAccount(), canary),
+      { ...serviceAccountReview(serviceAccount()), request: { ...serviceAccountReview(serviceAccount()).request, kind: { group: canary, version: 'v1', kind: 'Secret' } } },
+      serviceAccountReview({ ...serviceAccount(), imagePullSecrets: [{ name: 1, [canary]: canary }] }),
+      serviceAccountReview({ ...serviceAccount(), imagePullSecrets: canary }),
+    ];
+    const answers: string[] = [];
+    for (const review of reviews) answers.push((await post(app, review)).body);
+    assert.equal(await counted('invalid'), reviews.length);
+    assert.ok(!`${answers.join('\n')}\n${logs.text()}`.includes(canary), 'the canary was echoed');
+    assert.match(answers[0] ?? '', /got <another kind>/);
+  });
+
   it('leaves /sync as it was: a ServiceAccount review there is skipped, and counted on /sync only', async () => {
     const app = freshWebhook();
     const body = (await post(app, serviceAccountReview(serviceAccount()), '/sync')).json<AdmissionReviewResponse>();
