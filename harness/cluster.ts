@@ -194,6 +194,8 @@ export interface WebhookRegistration {
   readonly caBundle: string;
   /** Extra namespace labels the webhook requires besides the enabled label, to stay inside a test's namespaces. */
   readonly namespaceLabels?: Record<string, string>;
+  /** Registers the chart's ServiceAccount entry too (serviceAccounts.inject), adding this pull Secret. */
+  readonly serviceAccountPullSecret?: string;
 }
 
 /**
@@ -208,6 +210,9 @@ export async function webhookConfiguration(registration: WebhookRegistration): P
     tls: { mode: 'manual', manual: { secretName: 'host-webhook-tls', caBundle: registration.caBundle || 'dW5zZXQ=' } },
     webhook: { url: `${registration.url}${WEBHOOK_PATH}` },
     extraNamespaceLabels: registration.namespaceLabels ?? {},
+    ...(registration.serviceAccountPullSecret === undefined
+      ? {}
+      : { serviceAccounts: { inject: { enabled: true, secretName: registration.serviceAccountPullSecret } } }),
   };
   const rendered = only(await renderChart(values), 'MutatingWebhookConfiguration') as unknown as V1MutatingWebhookConfiguration;
   rendered.metadata = { name: registration.name };
@@ -328,6 +333,8 @@ export async function startClusterWebhook(
     readonly probe?: 'mutated' | 'refused';
     /** Require the API server's client certificate (CLIENT_CA_FILE, CLIENT_ALLOWED_NAMES); default true. */
     readonly clientAuth?: boolean;
+    /** Serve and register the ServiceAccount entry (SERVICE_ACCOUNT_PULL_SECRET + the chart's serviceAccounts.inject). */
+    readonly serviceAccountPullSecret?: string;
   },
 ): Promise<ClusterWebhook> {
   const serving = createSelfSignedServing({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), validityDays: 2 });
@@ -343,6 +350,7 @@ export async function startClusterWebhook(
     KUBECONFIG: cluster.info.kubeconfig,
     NAMESPACE_WATCH: 'on',
     ...(options.clientAuth === false ? {} : clientAuthEnv(cluster.info)),
+    ...(options.serviceAccountPullSecret === undefined ? {} : { SERVICE_ACCOUNT_PULL_SECRET: options.serviceAccountPullSecret }),
     ...options.env,
   });
   let unregister: () => Promise<void>;
@@ -352,6 +360,7 @@ export async function startClusterWebhook(
       url: `https://127.0.0.1:${process.port}`,
       caBundle: serving.caPem,
       namespaceLabels: options.namespaceLabels,
+      ...(options.serviceAccountPullSecret === undefined ? {} : { serviceAccountPullSecret: options.serviceAccountPullSecret }),
       probeNamespace: options.probeNamespace,
       probe: options.probe ?? 'mutated',
     });

@@ -166,4 +166,54 @@ securityContext:
 {{- if and .Values.webhook.url (ne .Values.tls.mode "manual") -}}
 {{- fail "webhook.url needs tls.mode=manual: set tls.manual.caBundle to the CA of the webhook serving that URL" -}}
 {{- end -}}
+{{- if .Values.serviceAccounts.inject.enabled -}}
+{{- if not (include "ecr-anywhere.serviceAccounts.secretName" .) -}}
+{{- fail "serviceAccounts.inject.enabled needs a Secret name: set serviceAccounts.inject.secretName or refresher.provisioning.secretName" -}}
+{{- end -}}
+{{- if and .Values.webhook.url (not (hasSuffix "/sync" .Values.webhook.url)) -}}
+{{- fail "serviceAccounts.inject.enabled with webhook.url: the URL must end in /sync (the ServiceAccount entry calls the same host at /mutate-serviceaccounts)" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The pull Secret new ServiceAccounts get: its own value, else the one provisioning creates. */}}
+{{- define "ecr-anywhere.serviceAccounts.secretName" -}}
+{{- .Values.serviceAccounts.inject.secretName | default .Values.refresher.provisioning.secretName -}}
+{{- end -}}
+
+{{/*
+How the API server reaches the webhook at one path: the Service, or webhook.url with its /sync path swapped.
+Called with (dict "root" $ "path" "/sync" "caBundle" $caBundle).
+*/}}
+{{- define "ecr-anywhere.webhook.clientConfig" -}}
+{{- $values := .root.Values -}}
+{{- if $values.webhook.url }}
+url: {{ printf "%s%s" (trimSuffix "/sync" $values.webhook.url) .path | quote }}
+{{- else }}
+service:
+  name: {{ include "ecr-anywhere.webhook.serviceName" .root }}
+  namespace: {{ .root.Release.Namespace }}
+  path: {{ .path }}
+  port: 443
+{{- end }}
+{{- with .caBundle }}
+caBundle: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/* Namespaces that opted in, never the system namespaces nor our own (its Secrets stay writable while the webhook is down). */}}
+{{- define "ecr-anywhere.webhook.namespaceSelector" -}}
+matchExpressions:
+  - key: ecr-anywhere.centml.ai/namespace
+    operator: In
+    values: ["enabled"]
+  {{- range $key, $value := .Values.extraNamespaceLabels }}
+  - key: {{ $key | quote }}
+    operator: In
+    values: [{{ $value | quote }}]
+  {{- end }}
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values:
+      {{- toYaml (concat (list "kube-system" "kube-public" .Release.Namespace) .Values.webhook.excludedNamespaces | uniq) | nindent 6 }}
 {{- end -}}

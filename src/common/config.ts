@@ -14,6 +14,16 @@ export function isDnsLabel(value: string): boolean {
   return value.length <= 63 && DNS_LABEL.test(value);
 }
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** An object name (a Secret's, a ServiceAccount's): an RFC 1123 subdomain, at most 253 characters. */
+export function parseObjectName(value: string, setting: string): string {
+  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw configError(`${setting} "${value}" is not a valid object name (lower-case letters, digits, '-' and '.', at most 253)`);
+  }
+  return value;
+}
+
 export function configError(message: string): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.CONFIG, message);
 }

@@ -31,6 +31,9 @@ export const ROLE_EXTERNAL_ID_ANNOTATION = `${PREFIX}/role-external-id`;
 
 export const WEBHOOK_NAME = PREFIX;
 export const WEBHOOK_PATH = '/sync';
+/** The opt-in second entry: ServiceAccounts being created get the pull Secret in their imagePullSecrets. */
+export const SERVICE_ACCOUNT_WEBHOOK_NAME = `serviceaccounts.${PREFIX}`;
+export const SERVICE_ACCOUNT_WEBHOOK_PATH = '/mutate-serviceaccounts';
 
 /** Namespaces the product never mutates, whatever their labels say. */
 export const PROTECTED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public']);

@@ -10,6 +10,7 @@ export interface WebhookMetrics {
   readonly ecrRequests: Counter<'region' | 'outcome'>;
   readonly heldTokenAdmissions: Counter<'region'>;
   readonly admissionsWaitedOnEcr: Counter;
+  readonly serviceAccountAdmissions: Counter<'outcome'>;
 }
 
 export function registerWebhookMetrics(registry: Registry, heldTokens: () => readonly EcrToken[], clock: Clock): WebhookMetrics {
@@ -43,6 +44,12 @@ export function registerWebhookMetrics(registry: Registry, heldTokens: () => rea
     help: 'Admissions whose answer waited on an ECR call (after warm-up, renewals run ahead and this stays flat).',
     registers: [registry],
   });
+  const serviceAccountAdmissions = new Counter({
+    name: `${METRIC_PREFIX}service_account_admissions_total`,
+    help: 'ServiceAccount admission reviews answered on /mutate-serviceaccounts, by outcome (patched, unchanged, skipped, invalid).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: `${METRIC_PREFIX}token_expiry_seconds`,
     help: 'Seconds until the cached ECR token of each region expires.',
@@ -54,5 +61,5 @@ export function registerWebhookMetrics(registry: Registry, heldTokens: () => rea
       for (const token of heldTokens()) this.set({ region: token.region }, (token.expiresAt.getTime() - now) / 1000);
     },
   });
-  return { admissions, admissionDuration, ecrRequests, heldTokenAdmissions, admissionsWaitedOnEcr };
+  return { admissions, admissionDuration, ecrRequests, heldTokenAdmissions, admissionsWaitedOnEcr, serviceAccountAdmissions };
 }

@@ -5,12 +5,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { SecureContextOptions } from 'node:tls';
 import type { AdmissionDecision, AdmissionHandler } from '../admission/handler.js';
 import { refused } from '../admission/handler.js';
+import type { ServiceAccountHandler } from '../admission/service-account-injection.js';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { WEBHOOK_PATH } from '../common/names.js';
+import { SERVICE_ACCOUNT_WEBHOOK_PATH, WEBHOOK_PATH } from '../common/names.js';
 import type { Clock } from '../common/time.js';
 import type { WebhookMetrics } from './metrics.js';
 import { errorBody, toHttpError } from './errors.js';
+import { addServiceAccountRoute, recordInvalidServiceAccountReview } from './service-account-route.js';
 import { allowedResponse, refusedResponse, validateAdmissionReview, type AdmissionReview, type AdmissionReviewResponse } from './review-envelope.js';
 
 /**
@@ -25,6 +27,8 @@ export interface WebhookAppOptions {
   readonly metrics: WebhookMetrics;
   readonly clock: Clock;
   readonly bodyLimit?: number;
+  /** Serves POST /mutate-serviceaccounts when given (the chart's opt-in second webhook entry). */
+  readonly serviceAccountHandler?: ServiceAccountHandler;
   /** TLS material; absent for inject()-driven tests. */
   readonly tls?: SecureContextOptions;
 }
@@ -57,6 +61,7 @@ function handleHttpErrors(app: FastifyInstance, options: WebhookAppOptions): voi
     const mapped = toHttpError(error);
     // routeOptions.url is the matched route: the API server calls `/sync?timeout=10s`, so raw URLs never match.
     if (request.routeOptions.url === WEBHOOK_PATH) recordInvalid(options, reply.elapsedTime, mapped);
+    if (request.routeOptions.url === SERVICE_ACCOUNT_WEBHOOK_PATH) recordInvalidServiceAccountReview(options, mapped);
     if (mapped.status >= 500) options.logger.error({ code: mapped.code, errorName: (error as Error).name }, 'unexpected error');
     return reply.code(mapped.status).send(errorBody(mapped));
   });
@@ -126,5 +131,6 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   const app = createServer(options);
   handleHttpErrors(app, options);
   app.post(WEBHOOK_PATH, (request, reply) => admit(options, request, reply));
+  if (options.serviceAccountHandler) addServiceAccountRoute(app, { ...options, handler: options.serviceAccountHandler });
   return app;
 }

@@ -5,6 +5,7 @@ import {
   configError,
   parseBooleanSetting,
   isDnsLabel,
+  parseObjectName,
   parseDurationSetting,
   parseLogLevel,
   parsePositiveInt,
@@ -114,18 +115,9 @@ const SCOPE_OPTIONS = {
   context: { type: 'string' },
 } as const;
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function dnsLabel(value: string | undefined, setting: string): string | undefined {
   if (value === undefined) return undefined;
   if (!isDnsLabel(value)) throw configError(`${setting} "${value}" is not a namespace name (lower-case letters, digits and '-', at most 63)`);
-  return value;
-}
-
-function dnsSubdomain(value: string, setting: string): string {
-  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
-    throw configError(`${setting} "${value}" is not a valid object name (lower-case letters, digits, '-' and '.', at most 253)`);
-  }
   return value;
 }
 
@@ -158,7 +150,7 @@ function parseScope(values: { [K in keyof typeof SCOPE_OPTIONS]?: string | undef
 function parseServiceAccounts(flag: string | undefined, env: Env): string[] {
   const raw = flag ?? env.PROVISION_SERVICE_ACCOUNTS ?? 'default';
   const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  return [...new Set(names.map((name) => dnsSubdomain(name, 'PROVISION_SERVICE_ACCOUNTS')))];
+  return [...new Set(names.map((name) => parseObjectName(name, 'PROVISION_SERVICE_ACCOUNTS')))];
 }
 
 export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshConfig {
@@ -192,7 +184,7 @@ export function parseRefreshConfig(argv: readonly string[], env: Env): RefreshCo
     provisioning:
       secretName === undefined
         ? undefined
-        : { secretName: dnsSubdomain(secretName, 'PROVISION_SECRET_NAME'), serviceAccounts: parseServiceAccounts(values['provision-service-accounts'], env) },
+        : { secretName: parseObjectName(secretName, 'PROVISION_SECRET_NAME'), serviceAccounts: parseServiceAccounts(values['provision-service-accounts'], env) },
     logLevel: parseLogLevel(pick(values['log-level'], env, 'LOG_LEVEL')),
   };
 }

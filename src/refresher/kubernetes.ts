@@ -27,7 +27,7 @@ import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
 import { OTHER_SECRET_TYPE, type ManagedSecretInfo } from './plan.js';
 import { pullFailuresOf, type PodPullFailure } from './pull-failures.js';
-import { imagePullSecretsWith, type LocalObjectReference } from './provision-plan.js';
+import { imagePullSecretsWith, type LocalObjectReference } from '../common/image-pull-secrets.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 
 export const FIELD_MANAGER = 'ecr-anywhere-refresher';

@@ -41,20 +41,3 @@ export function namespacesWithSecret(
 export function serviceAccountsToLink<T extends { readonly namespace: string }>(accounts: readonly T[], withSecret: ReadonlySet<string>): T[] {
   return accounts.filter((account) => withSecret.has(account.namespace) && !PROTECTED_NAMESPACES.has(account.namespace));
 }
-
-export interface LocalObjectReference {
-  name?: string;
-}
-
-/**
- * The imagePullSecrets list with `secretName` appended, every existing entry kept in order; `undefined` when the
- * list already names it (nothing to write).
- */
-export function imagePullSecretsWith(
-  existing: readonly LocalObjectReference[] | undefined,
-  secretName: string,
-): LocalObjectReference[] | undefined {
-  const current = existing ?? [];
-  if (current.some((reference) => reference.name === secretName)) return undefined;
-  return [...current.map((reference) => ({ ...reference })), { name: secretName }];
-}

@@ -11,7 +11,8 @@ import type { ProvisioningConfig } from './config.js';
 import { EVENT_REASONS, type EventSpec } from './events.js';
 import type { ImagePullSecretResult, NamespaceScope, RefresherCluster, ServiceAccountInfo } from './kubernetes.js';
 import type { ManagedSecretInfo } from './plan.js';
-import { imagePullSecretsWith, namespacesMissingSecret, namespacesWithSecret, serviceAccountsToLink, type CreateOutcome } from './provision-plan.js';
+import { imagePullSecretsWith } from '../common/image-pull-secrets.js';
+import { namespacesMissingSecret, namespacesWithSecret, serviceAccountsToLink, type CreateOutcome } from './provision-plan.js';
 import { verifyRefreshed } from './verify.js';
 
 export interface ProvisionSummary {

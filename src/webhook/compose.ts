@@ -13,6 +13,7 @@ import { createEcrTokenFetcher } from '../ecr/adapter.js';
 import { lifeAtFetchMs, type EcrToken, type FetchEcrToken } from '../ecr/token.js';
 import { registerWebhookMetrics, type WebhookMetrics } from '../http/metrics.js';
 import { createAdmissionHandler } from '../admission/handler.js';
+import { createServiceAccountHandler } from '../admission/service-account-injection.js';
 import { memoizedDockerConfigUpdate } from '../admission/docker-config-update.js';
 import type { NamespaceStanding } from '../admission/tenant-policy.js';
 import { RoleCredentials } from '../ecr/role-credentials.js';
@@ -64,6 +65,8 @@ export function composeWebhook(options: {
   readonly namespaceStanding?: (namespace: string) => NamespaceStanding;
   readonly staleThresholdMs?: number;
   readonly sessionDurationSeconds?: number;
+  /** The pull Secret added to ServiceAccounts being created (POST /mutate-serviceaccounts); absent: none. */
+  readonly serviceAccountPullSecret?: string;
 }): WebhookParts {
   const staleThresholdMs = options.staleThresholdMs ?? DEFAULT_STALE_THRESHOLD_MS;
   // The expiry gauge reads the caches at scrape time, after they exist; the fetchers report into the counters.
@@ -100,7 +103,14 @@ export function composeWebhook(options: {
     defaultRegion: options.awsRegion,
     updateDockerConfig: memoizedDockerConfigUpdate(),
   });
-  const app = buildWebhookApp({ handler, logger: options.logger, metrics, clock: options.clock, ...(options.tls ? { tls: options.tls } : {}) });
+  const app = buildWebhookApp({
+    handler,
+    serviceAccountHandler: createServiceAccountHandler(options.serviceAccountPullSecret),
+    logger: options.logger,
+    metrics,
+    clock: options.clock,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   const startBackgroundRenewal = (): (() => void) => {
     tokenSource.tokenFor(options.awsRegion, undefined).catch((error: unknown) =>
       options.logger.warn({ region: options.awsRegion, error: (error as Error).message }, 'could not fetch a first ECR token at start; admissions will try again'),

@@ -1,7 +1,7 @@
 // Webhook configuration: flags override environment variables, which override defaults.
 import { parseArgs } from 'node:util';
 import { parseRegistryPatterns, type TenancyDefaults } from '../admission/tenant-policy.js';
-import { awsRegion, configError, parseBooleanSetting, parseDurationSetting, parseLogLevel, parsePort, parseThreshold, pick, type Env } from '../common/config.js';
+import { awsRegion, configError, parseBooleanSetting, parseObjectName, parseDurationSetting, parseLogLevel, parsePort, parseThreshold, pick, type Env } from '../common/config.js';
 import { parseSelfTlsConfig, SELF_TLS_OPTIONS, SELF_TLS_USAGE, type SelfTlsConfig } from '../tls/self-managed/config.js';
 import { TLS_MODES, type TlsMode } from '../tls/tls-mode.js';
 import { knownRegion } from '../ecr/regions.js';
@@ -36,12 +36,14 @@ export interface WebhookConfig {
   /** Subject CNs / DNS SANs of which a client certificate must carry one; empty = any certificate from the CA. */
   readonly clientAllowedNames: readonly string[];
   readonly tlsMinVersion: TlsMinVersion;
+  /** The pull Secret POST /mutate-serviceaccounts adds to ServiceAccounts being created; undefined: none is added. */
+  readonly serviceAccountPullSecret: string | undefined;
 }
 
 
 export const WEBHOOK_USAGE = `Usage: ecr-anywhere webhook [options]
 
-Serves POST /sync (TLS) for the API server and /healthz, /readyz, /metrics (plain HTTP).
+Serves POST /sync and POST /mutate-serviceaccounts (TLS) for the API server and /healthz, /readyz, /metrics (plain HTTP).
 
 Options (each also read from the environment variable in brackets):
   --port N           TLS port for admission reviews [PORT] (default 8443)
@@ -78,6 +80,10 @@ Options (each also read from the environment variable in brackets):
   --client-allowed-names LIST  comma-separated subject CNs / DNS SANs, one of which the client
                      certificate must carry (needs CLIENT_CA_FILE) [CLIENT_ALLOWED_NAMES]
   --tls-min-version V  1.2 | 1.3 [TLS_MIN_VERSION] (default 1.2)
+  --service-account-pull-secret NAME
+                     the Secret POST /mutate-serviceaccounts adds to the imagePullSecrets of
+                     ServiceAccounts being created (the chart's serviceAccounts.inject)
+                     [SERVICE_ACCOUNT_PULL_SECRET] (default: none; such reviews pass unchanged)
 
 ${SELF_TLS_USAGE}
 
@@ -105,6 +111,7 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
       'client-ca-file': { type: 'string' },
       'client-allowed-names': { type: 'string' },
       'tls-min-version': { type: 'string' },
+      'service-account-pull-secret': { type: 'string' },
       ...SELF_TLS_OPTIONS,
     },
   });
@@ -146,7 +153,12 @@ export function parseWebhookConfig(argv: readonly string[], env: Env): WebhookCo
     clientCaFile,
     clientAllowedNames,
     tlsMinVersion: parseTlsMinVersion(pick(values['tls-min-version'], env, 'TLS_MIN_VERSION')),
+    serviceAccountPullSecret: parseServiceAccountPullSecret(pick(values['service-account-pull-secret'], env, 'SERVICE_ACCOUNT_PULL_SECRET')),
   };
+}
+
+function parseServiceAccountPullSecret(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : parseObjectName(value.trim(), 'SERVICE_ACCOUNT_PULL_SECRET');
 }
 
 function parseOnOff(value: string | undefined, setting: string, fallback: boolean): boolean {

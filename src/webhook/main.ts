@@ -88,6 +88,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
     awsRegion: config.awsRegion,
     staleThresholdMs: config.staleThresholdMs,
     ...(config.sessionDurationSeconds === undefined ? {} : { sessionDurationSeconds: config.sessionDurationSeconds }),
+    ...(config.serviceAccountPullSecret === undefined ? {} : { serviceAccountPullSecret: config.serviceAccountPullSecret }),
     ecrTimeoutMs: config.ecrTimeoutMs,
     logger,
     registry,
@@ -114,6 +115,7 @@ export async function runWebhook(config: WebhookConfig): Promise<void> {
       defaultAllowedRegistries: config.tenancy.allowed.text,
       requireNamespaceRole: config.tenancy.requireRole,
       clientAuth: clientCa !== undefined,
+      serviceAccountPullSecret: config.serviceAccountPullSecret ?? null,
     },
     'ecr-anywhere webhook is serving POST /sync',
   );

@@ -1,10 +1,11 @@
 // The TLS_MODE=self store and loop in-process against the real API server: a lost race (409) adopts the winner's
-// certificate, the caBundle patch touches only our webhook entry and only when it differs, a configuration without
+// certificate, the caBundle patch touches only our webhook entries (the ServiceAccount one too) and only when it differs, a configuration without
 // our entry is refused with its code, and a write keeps what the Secret holds besides our keys. Each test uses a
 // Secret of its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WEBHOOK_NAME } from '../../src/common/names.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { SERVICE_ACCOUNT_WEBHOOK_NAME, WEBHOOK_NAME } from '../../src/common/names.js';
 import { systemClock } from '../../src/common/time.js';
 import { KubernetesSelfTlsStore, type SelfTlsStore } from '../../src/tls/self-managed/kubernetes-store.js';
 import { SelfManagedTls } from '../../src/tls/self-managed/self-managed-tls.js';
@@ -100,6 +101,37 @@ describe('self-managed TLS store on a real API server', { timeout: 90_000 }, () 
     assert.equal(other?.clientConfig.caBundle, otherCa, 'the other webhook keeps its caBundle');
     assert.equal(ours?.name, WEBHOOK_NAME);
     assert.equal(Buffer.from(ours?.clientConfig.caBundle ?? '', 'base64').toString('utf8'), bundle);
+  });
+
+  it('publishes the caBundle to the ServiceAccount entry too (serviceAccounts.inject), and restores it alone when stripped', async () => {
+    const name = `${run}-with-sa`;
+    const rendered = await webhookConfiguration({ name, url: 'https://127.0.0.1:1', caBundle: '', serviceAccountPullSecret: 'ecr-pull' });
+    const [ours, accounts] = rendered.webhooks ?? [];
+    assert.deepEqual([ours?.name, accounts?.name], [WEBHOOK_NAME, SERVICE_ACCOUNT_WEBHOOK_NAME]);
+    const other = { ...ours!, name: 'other.example.com', clientConfig: { url: 'https://127.0.0.1:2/other', caBundle: otherCa } };
+    await cluster.admission.createMutatingWebhookConfiguration({ body: { metadata: { name }, webhooks: [accounts!, other, ours!] } });
+    const bundle = '-----BEGIN CERTIFICATE-----\nboth entries\n-----END CERTIFICATE-----\n';
+    const bundleOf = async (entry: string): Promise<string | undefined> => {
+      const found = (await cluster.admission.readMutatingWebhookConfiguration({ name })).webhooks?.find((webhook) => webhook.name === entry);
+      return found?.clientConfig.caBundle === undefined ? undefined : Buffer.from(found.clientConfig.caBundle, 'base64').toString('utf8');
+    };
+    try {
+      const withAccounts = new KubernetesSelfTlsStore(cluster.kubeConfig, { namespace, secretName: 'unused', webhookConfigurationName: name, requestTimeoutMs: 10_000 });
+      assert.equal(await withAccounts.publishCaBundle(bundle), 'patched');
+      assert.deepEqual([await bundleOf(WEBHOOK_NAME), await bundleOf(SERVICE_ACCOUNT_WEBHOOK_NAME)], [bundle, bundle]);
+      assert.equal(await bundleOf('other.example.com'), Buffer.from(otherCa, 'base64').toString('utf8'), 'the other webhook keeps its caBundle');
+      assert.equal(await withAccounts.publishCaBundle(bundle), 'unchanged');
+      // A sync that strips only the ServiceAccount entry's bundle: the next publish restores it.
+      await cluster.admission.patchMutatingWebhookConfiguration(
+        { name, body: [{ op: 'test', path: '/webhooks/0/name', value: SERVICE_ACCOUNT_WEBHOOK_NAME }, { op: 'remove', path: '/webhooks/0/clientConfig/caBundle' }] },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+      assert.equal(await bundleOf(SERVICE_ACCOUNT_WEBHOOK_NAME), undefined);
+      assert.equal(await withAccounts.publishCaBundle(bundle), 'patched');
+      assert.deepEqual([await bundleOf(WEBHOOK_NAME), await bundleOf(SERVICE_ACCOUNT_WEBHOOK_NAME)], [bundle, bundle]);
+    } finally {
+      await cluster.admission.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
+    }
   });
 
   it('refuses a webhook configuration without our entry, with its code and what to check', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DOCKER_CONFIG_JSON_TYPE } from '../../src/common/names.js';
 import type { ManagedSecretInfo } from '../../src/refresher/plan.js';
-import { imagePullSecretsWith, namespacesMissingSecret, namespacesWithSecret, serviceAccountsToLink } from '../../src/refresher/provision-plan.js';
+import { imagePullSecretsWith } from '../../src/common/image-pull-secrets.js';
+import { namespacesMissingSecret, namespacesWithSecret, serviceAccountsToLink } from '../../src/refresher/provision-plan.js';
 
 const managed = (namespace: string, name: string): ManagedSecretInfo => ({ namespace, name, type: DOCKER_CONFIG_JSON_TYPE, annotations: {} });
 

@@ -151,3 +151,21 @@ describe('parseWebhookConfig: what the webhook knows about token lives', () => {
     assert.throws(() => parseWebhookConfig([], { AWS_REGION: 'us-east-1', REFRESH_THRESHOLD: '11h' }), /REFRESH_THRESHOLD must stay below 11h/);
   });
 });
+
+describe('parseWebhookConfig: the ServiceAccount pull Secret', () => {
+  it('is unset by default, read from SERVICE_ACCOUNT_PULL_SECRET, and the flag wins', () => {
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1' }).serviceAccountPullSecret, undefined);
+    assert.equal(parseWebhookConfig([], { AWS_REGION: 'us-east-1', SERVICE_ACCOUNT_PULL_SECRET: 'ecr-pull' }).serviceAccountPullSecret, 'ecr-pull');
+    const both = parseWebhookConfig(['--service-account-pull-secret', 'from-flag'], { AWS_REGION: 'us-east-1', SERVICE_ACCOUNT_PULL_SECRET: 'from-env' });
+    assert.equal(both.serviceAccountPullSecret, 'from-flag');
+  });
+
+  it('refuses a name that is not an object name, with the coded config error', () => {
+    for (const bad of ['Ecr_Pull', 'a/b', 'x'.repeat(254)]) {
+      assert.throws(
+        () => parseWebhookConfig([], { AWS_REGION: 'us-east-1', SERVICE_ACCOUNT_PULL_SECRET: bad }),
+        (error: Error & { code?: string }) => error.code === 'ECR_ANYWHERE_CONFIG' && /SERVICE_ACCOUNT_PULL_SECRET ".*" is not a valid object name/.test(error.message),
+      );
+    }
+  });
+});

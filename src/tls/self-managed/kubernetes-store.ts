@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { EcrAnywhereError, ErrorCodes } from '../../common/errors.js';
 import { apiStatusOf, createApiConfiguration, kubernetesError, toKubernetesError } from '../../common/kubernetes-client.js';
-import { WEBHOOK_NAME } from '../../common/names.js';
+import { SERVICE_ACCOUNT_WEBHOOK_NAME, WEBHOOK_NAME } from '../../common/names.js';
 import { decodeTlsSecretData, encodeTlsSecretData, type TlsSecretContents } from './secret-contents.js';
 import { normalizeBundle } from './decision.js';
 
@@ -42,6 +42,9 @@ export interface KubernetesSelfTlsStoreOptions {
   readonly webhookConfigurationName: string;
   readonly requestTimeoutMs: number;
 }
+
+/** The entries of the configuration this webhook serves, each needing the caBundle. */
+const OUR_WEBHOOK_NAMES: ReadonlySet<string> = new Set([WEBHOOK_NAME, SERVICE_ACCOUNT_WEBHOOK_NAME]);
 
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
@@ -99,23 +102,30 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
   async publishCaBundle(bundle: string): Promise<'patched' | 'unchanged'> {
     const name = this.options.webhookConfigurationName;
     const wanted = normalizeBundle(bundle);
-    // The index is found by name, and a `test` operation makes the patch fail rather than touch another webhook
-    // if the list changed in between (e.g. a helm upgrade): then it is read again.
+    const encoded = Buffer.from(wanted, 'utf8').toString('base64');
+    // Indices are found by name, and a `test` operation per entry makes the patch fail rather than touch another
+    // webhook if the list changed in between (e.g. a helm upgrade): then it is read again. Every entry of ours is
+    // served by this process (the ServiceAccount one too, when the chart adds it), so each gets the same bundle.
     for (let attempt = 1; ; attempt += 1) {
       const configuration = await this.call(this.webhookAccess('get'), () => this.admission.readMutatingWebhookConfiguration({ name }));
-      const index = (configuration.webhooks ?? []).findIndex((webhook) => webhook.name === WEBHOOK_NAME);
-      if (index < 0) {
+      const webhooks = configuration.webhooks ?? [];
+      if (!webhooks.some((webhook) => webhook.name === WEBHOOK_NAME)) {
         throw new EcrAnywhereError(
           ErrorCodes.TLS_SELF_MANAGED,
           `MutatingWebhookConfiguration ${name} has no webhook named ${WEBHOOK_NAME}: check WEBHOOK_CONFIGURATION_NAME (the chart's object keeps that entry)`,
         );
       }
-      const current = configuration.webhooks?.[index]?.clientConfig.caBundle;
-      if (current !== undefined && normalizeBundle(Buffer.from(current, 'base64').toString('utf8')) === wanted) return 'unchanged';
-      const patch = [
-        { op: 'test', path: `/webhooks/${index}/name`, value: WEBHOOK_NAME },
-        { op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: Buffer.from(wanted, 'utf8').toString('base64') },
-      ];
+      const stale = webhooks.flatMap((webhook, index) => {
+        if (!OUR_WEBHOOK_NAMES.has(webhook.name)) return [];
+        const current = webhook.clientConfig.caBundle;
+        const upToDate = current !== undefined && normalizeBundle(Buffer.from(current, 'base64').toString('utf8')) === wanted;
+        return upToDate ? [] : [{ index, name: webhook.name }];
+      });
+      if (stale.length === 0) return 'unchanged';
+      const patch = stale.flatMap(({ index, name: webhookName }) => [
+        { op: 'test', path: `/webhooks/${index}/name`, value: webhookName },
+        { op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: encoded },
+      ]);
       try {
         await this.call(this.webhookAccess('patch'), () => this.admission.patchMutatingWebhookConfiguration({ name, body: patch }, JSON_PATCH));
         return 'patched';
