@@ -13,7 +13,6 @@ import { decodeTlsSecretData } from '../../src/tls/self-managed/secret-contents.
 import { caBundleFor } from '../../src/tls/self-managed/decision.js';
 import { createNamespace, deleteNamespaces, ensureCluster, uniqueName, webhookConfiguration, type TestCluster } from '../../harness/cluster.js';
 import { captureLogs } from '../../harness/log-capture.js';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 const HOSTS = ['ecr-anywhere', '127.0.0.1'];
 const POLICY = { leafValidityMs: 3_600_000, caValidityMs: 4 * 3_600_000, caPublishGraceMs: 1_000 };
