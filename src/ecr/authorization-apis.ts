@@ -54,7 +54,7 @@ function readServerDates(client: DateReadingClient): () => string | undefined {
 
 function privateApi(region: string, credentials: AwsCredentialIdentity, settings: ClientSettings): AuthorizationApi {
   const client = new ECRClient({ region, credentials, ...settings });
-  const serverDate = readServerDates(client as unknown as DateReadingClient);
+  const serverDate = readServerDates(client);
   return {
     getAuthorizationToken: async (abortSignal) => (await client.send(new GetAuthorizationTokenCommand({}), { abortSignal })).authorizationData?.[0],
     serverDate,
@@ -64,7 +64,7 @@ function privateApi(region: string, credentials: AwsCredentialIdentity, settings
 
 function publicApi(credentials: AwsCredentialIdentity, settings: ClientSettings): AuthorizationApi {
   const client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, credentials, ...settings });
-  const serverDate = readServerDates(client as unknown as DateReadingClient);
+  const serverDate = readServerDates(client);
   return {
     getAuthorizationToken: async (abortSignal) => {
       const data = (await client.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal })).authorizationData;

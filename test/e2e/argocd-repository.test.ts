@@ -114,8 +114,8 @@ describe('Argo CD repository Secrets on a real API server, pulled with helm', { 
   });
 
   it('refuses a repository url that is not an ECR host with a coded message, and stores nothing', async () => {
-    await assert.rejects(cluster.core.createNamespacedSecret({ namespace, body: repositorySecret('ghcr-charts', 'oci://ghcr.io/team-a/charts') }), (error: Error & { body?: unknown }) => {
-      const message = String(error.body ?? error.message);
+    await assert.rejects(cluster.core.createNamespacedSecret({ namespace, body: repositorySecret('ghcr-charts', 'oci://ghcr.io/team-a/charts') }), (error: Error & { body?: string }) => {
+      const message = error.body ?? error.message;
       assert.match(message, /its url key names no ECR registry \(its host \\?"ghcr\.io\\?" is not an ECR registry/);
       assert.match(message, /ECR_ANYWHERE_INVALID_REPOSITORY_URL/);
       return true;

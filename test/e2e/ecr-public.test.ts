@@ -101,8 +101,8 @@ describe('ECR Public credentials on a real API server', { timeout: 240_000 }, ()
     const refusing = await startClusterWebhook(cluster, { standIn, probeNamespace: own, namespaceLabels: ownLabel });
     standIn.publicBehaviour = 'refuse';
     try {
-      await assert.rejects(createSecret(cluster, { namespace: own, name: 'refused', annotations: { [REGISTRIES_ANNOTATION]: 'public.ecr.aws' } }), (error: Error & { body?: unknown }) => {
-        const message = String(error.body ?? error.message);
+      await assert.rejects(createSecret(cluster, { namespace: own, name: 'refused', annotations: { [REGISTRIES_ANNOTATION]: 'public.ecr.aws' } }), (error: Error & { body?: string }) => {
+        const message = error.body ?? error.message;
         assert.match(message, /ECR Public GetAuthorizationToken \(for public\.ecr\.aws, in region us-east-1\) was refused \(AccessDeniedException/);
         assert.match(message, /ECR_ANYWHERE_ECR_REFUSED/);
         return true;
