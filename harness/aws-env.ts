@@ -7,6 +7,7 @@ export function standInAwsEnv(standInUrl: string, region = 'us-east-1', stsUrl?:
     AWS_ACCESS_KEY_ID: 'AKIASTANDIN000000001',
     AWS_SECRET_ACCESS_KEY: 'stand-in-secret-access-key',
     AWS_ENDPOINT_URL_ECR: standInUrl,
+    AWS_ENDPOINT_URL_ECR_PUBLIC: standInUrl,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',

@@ -4,6 +4,9 @@
 // For `ecr-anywhere mirror` it also keeps repositories (CreateRepository, DescribeRepositories, DeleteRepository)
 // and answers for their images (DescribeImages, BatchDeleteImage) from a real registry standing in for ECR's
 // registry endpoint, whose address its proxyEndpoint then names.
+// It answers ECR Public's GetAuthorizationToken too (reached through AWS_ENDPOINT_URL_ECR_PUBLIC): AWS JSON 1.1 with
+// target `SpencerFrontendService.GetAuthorizationToken`, signed for service `ecr-public` in us-east-1, answered
+// with one authorizationData object (no list, no proxyEndpoint), as the SDK's deserializer expects.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -34,6 +37,8 @@ export interface EcrStandIn {
   /** Every password handed out, in order. */
   readonly issued: string[];
   behaviour: StandInBehaviour;
+  /** How ECR Public's GetAuthorizationToken answers, apart from ECR's. */
+  publicBehaviour: StandInBehaviour;
   /** Lifetime of issued tokens; ECR's is 12 h. */
   tokenLifetimeMs: number;
   /** How far AWS's clock is ahead of ours (negative: behind): shifts the Date header and expiresAt alike. */
@@ -45,7 +50,7 @@ export interface EcrStandInOptions {
   readonly accountId?: string;
   readonly host?: string;
   readonly port?: number;
-  /** Makes each password; defaults to a random, ECR-like token that embeds the region. */
+  /** Makes each password; defaults to a random, ECR-like token that embeds the region (`public.ecr.aws` for ECR Public). */
   readonly passwordFor?: (region: string, sequence: number, accessKeyId: string) => string;
   /** The caller's account from its access key id (as ECR knows it), for the proxyEndpoint; default `accountId`. */
   readonly accountOf?: (accessKeyId: string) => string | undefined;
@@ -64,6 +69,9 @@ export interface StandInRegistry {
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const GET_AUTHORIZATION_TOKEN = `${TARGET_PREFIX}GetAuthorizationToken`;
+const GET_PUBLIC_AUTHORIZATION_TOKEN = 'SpencerFrontendService.GetAuthorizationToken';
+/** The scope ECR Public's passwords are made for (its calls are signed in us-east-1, like ECR's there). */
+export const ECR_PUBLIC_SCOPE = 'public.ecr.aws';
 const REPOSITORY_OPERATIONS = new Set(['CreateRepository', 'DescribeRepositories', 'DescribeImages', 'BatchDeleteImage', 'DeleteRepository']);
 
 interface RegistryAnswer {
@@ -113,7 +121,7 @@ async function imagesInRegistry(registry: StandInRegistry, name: string): Promis
 
 function scopeOf(request: IncomingMessage): { region: string; accessKeyId: string } {
   const authorization = request.headers.authorization ?? '';
-  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/ecr\/aws4_request/.exec(authorization);
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/ecr(?:-public)?\/aws4_request/.exec(authorization);
   return { accessKeyId: match?.[1] ?? '', region: match?.[2] ?? '' };
 }
 
@@ -228,13 +236,19 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
         );
         return;
       }
-      if (target !== GET_AUTHORIZATION_TOKEN) {
+      const ecrPublic = target === GET_PUBLIC_AUTHORIZATION_TOKEN;
+      if (target !== GET_AUTHORIZATION_TOKEN && !ecrPublic) {
         sendJson(response, 400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
         return;
       }
-      switch (standIn.behaviour) {
+      switch (ecrPublic ? standIn.publicBehaviour : standIn.behaviour) {
         case 'refuse':
-          sendJson(response, 400, { __type: 'AccessDeniedException', message: `User is not authorized to perform ecr:GetAuthorizationToken in ${region}` }, 'AccessDeniedException');
+          sendJson(
+            response,
+            400,
+            { __type: 'AccessDeniedException', message: `User is not authorized to perform ${ecrPublic ? 'ecr-public' : 'ecr'}:GetAuthorizationToken in ${region}` },
+            'AccessDeniedException',
+          );
           return;
         case 'throttle':
           sendJson(response, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, 'ThrottlingException');
@@ -244,16 +258,21 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
           response.on('close', () => hanging.delete(response));
           return;
         case 'malformed':
-          sendJson(response, 200, { authorizationData: [] });
+          sendJson(response, 200, ecrPublic ? {} : { authorizationData: [] });
           return;
         case 'ok': {
-          const password = passwordFor(region, issued.length + 1, accessKeyId);
+          const password = passwordFor(ecrPublic ? ECR_PUBLIC_SCOPE : region, issued.length + 1, accessKeyId);
           issued.push(password);
           const expiresAt = (Date.now() + standIn.clockOffsetMs + standIn.tokenLifetimeMs) / 1000;
+          const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
+          if (ecrPublic) {
+            sendJson(response, 200, { authorizationData: { authorizationToken, expiresAt } }, undefined, standIn.clockOffsetMs);
+            return;
+          }
           sendJson(response, 200, {
             authorizationData: [
               {
-                authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
+                authorizationToken,
                 expiresAt,
                 proxyEndpoint: options.proxyEndpoint ?? `https://${options.accountOf?.(accessKeyId) ?? accountId}.dkr.ecr.${region}.amazonaws.com`,
               },
@@ -273,6 +292,7 @@ export async function startEcrStandIn(options: EcrStandInOptions = {}): Promise<
     repositories,
     refuseCreateRepository: undefined,
     behaviour: 'ok',
+    publicBehaviour: 'ok',
     tokenLifetimeMs: 12 * 3_600_000,
     clockOffsetMs: 0,
     close: async () => {

@@ -1,6 +1,6 @@
 // AdmissionReview fixtures shaped like the API server sends them; each call returns a fresh object.
 import { randomUUID } from 'node:crypto';
-import { DOCKER_CONFIG_JSON_TYPE, MANAGED_LABEL } from '../src/common/names.js';
+import { ARGOCD_SECRET_TYPE_LABEL, DOCKER_CONFIG_JSON_TYPE, MANAGED_LABEL } from '../src/common/names.js';
 import type { SecretObject } from '../src/admission/review.js';
 import type { AdmissionReview } from '../src/http/review-envelope.js';
 
@@ -27,6 +27,18 @@ export function managedSecret(spec: SecretSpec = {}): SecretObject {
   if (spec.type !== null) secret.type = spec.type ?? DOCKER_CONFIG_JSON_TYPE;
   if (spec.data !== null) secret.data = spec.data ?? { '.dockerconfigjson': Buffer.from('FAKE').toString('base64') };
   return secret;
+}
+
+/** An Argo CD OCI Helm repository Secret as its docs show it, labeled managed; `url` as given (not base64). */
+export function argoCdRepositorySecret(url: string, spec: Omit<SecretSpec, 'data' | 'type'> & { readonly secretType?: string; readonly extraData?: Record<string, string> } = {}): SecretObject {
+  const base64 = (text: string): string => Buffer.from(text).toString('base64');
+  const data: Record<string, string> = { url: base64(url), type: base64('helm'), enableOCI: base64('true'), name: base64('charts'), ...spec.extraData };
+  return managedSecret({
+    ...spec,
+    labels: spec.labels ?? { [MANAGED_LABEL]: 'true', [ARGOCD_SECRET_TYPE_LABEL]: spec.secretType ?? 'repository' },
+    type: 'Opaque',
+    data,
+  });
 }
 
 export function secretReview(

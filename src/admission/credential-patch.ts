@@ -1,9 +1,13 @@
 // Pure: turns a Secret plus the tokens for its registries into the JSON Patch operations that make it current. The
-// patch is built from what changes (the `.dockerconfigjson` value and our annotations) rather than by cloning and
-// diffing the whole Secret. A Secret that already holds the current tokens yields no operations at all.
+// patch is built from what changes (the `.dockerconfigjson` value, or an Argo CD Secret's `username`/`password`, and
+// our annotations) rather than by cloning and diffing the whole Secret. A Secret that already holds the current
+// tokens yields no operations at all.
 import type { Operation } from 'fast-json-patch';
 import {
+  ARGOCD_PASSWORD_KEY,
+  ARGOCD_USERNAME_KEY,
   DOCKER_CONFIG_JSON_KEY,
+  ECR_USERNAME,
   EXPIRES_AT_ANNOTATION,
   MANAGED_REGISTRIES_ANNOTATION,
   UPDATED_AT_ANNOTATION,
@@ -22,10 +26,12 @@ export function earliestExpiry(tokensByHost: TokensByHost): Date {
   return earliest;
 }
 
-function configOperation(data: SecretObject['data'], encoded: string): Operation {
-  if (!data) return { op: 'add', path: '/data', value: { [DOCKER_CONFIG_JSON_KEY]: encoded } };
-  const op = DOCKER_CONFIG_JSON_KEY in data ? 'replace' : 'add';
-  return { op, path: `/data/${escapePointerSegment(DOCKER_CONFIG_JSON_KEY)}`, value: encoded };
+/** Operations that give `data` these (base64) values, touching no other key. */
+function dataOperations(data: SecretObject['data'], wanted: Record<string, string>): Operation[] {
+  if (!data) return [{ op: 'add', path: '/data', value: wanted }];
+  return Object.entries(wanted)
+    .filter(([key, value]) => data[key] !== value)
+    .map(([key, value]) => ({ op: key in data ? 'replace' : 'add', path: `/data/${escapePointerSegment(key)}`, value }));
 }
 
 /** Operations that give the Secret these annotations, touching no other annotation. */
@@ -42,6 +48,20 @@ function annotationOperations(metadata: ObjectMeta | undefined, wanted: Record<s
   }));
 }
 
+/** Our annotations for these tokens; `updated_at` moves only when the credentials changed (or was never set). */
+function credentialAnnotationOperations(secret: SecretObject, tokensByHost: TokensByHost, now: Date, credentialsChanged: boolean): Operation[] {
+  const annotations: Record<string, string> = {
+    [EXPIRES_AT_ANNOTATION]: formatRfc3339(earliestExpiry(tokensByHost)),
+    // What we wrote, so registries dropped from the registries annotation can be removed later, and nothing else.
+    [MANAGED_REGISTRIES_ANNOTATION]: formatManagedRegistries(tokensByHost.keys()),
+  };
+  if (credentialsChanged || secret.metadata?.annotations?.[UPDATED_AT_ANNOTATION] === undefined) {
+    annotations[UPDATED_AT_ANNOTATION] = formatRfc3339(now);
+  }
+  return annotationOperations(secret.metadata, annotations);
+}
+
+/** A `kubernetes.io/dockerconfigjson` Secret: one auths entry per registry host. */
 export function credentialPatch(
   secret: SecretObject,
   tokensByHost: TokensByHost,
@@ -50,14 +70,21 @@ export function credentialPatch(
 ): Operation[] {
   const annotationsNow = secret.metadata?.annotations;
   const encoded = update(secret.data?.[DOCKER_CONFIG_JSON_KEY], tokensByHost, parseManagedRegistries(annotationsNow?.[MANAGED_REGISTRIES_ANNOTATION]));
-  const annotations: Record<string, string> = {
-    [EXPIRES_AT_ANNOTATION]: formatRfc3339(earliestExpiry(tokensByHost)),
-    // What we wrote, so registries dropped from the registries annotation can be removed later, and nothing else.
-    [MANAGED_REGISTRIES_ANNOTATION]: formatManagedRegistries(tokensByHost.keys()),
-  };
-  if (encoded !== undefined || secret.metadata?.annotations?.[UPDATED_AT_ANNOTATION] === undefined) {
-    annotations[UPDATED_AT_ANNOTATION] = formatRfc3339(now);
-  }
-  const annotated = annotationOperations(secret.metadata, annotations);
-  return encoded === undefined ? annotated : [configOperation(secret.data, encoded), ...annotated];
+  const annotated = credentialAnnotationOperations(secret, tokensByHost, now, encoded !== undefined);
+  return encoded === undefined ? annotated : [...dataOperations(secret.data, { [DOCKER_CONFIG_JSON_KEY]: encoded }), ...annotated];
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/**
+ * An Argo CD repository Secret: `username: AWS` and `password: <token>` for its one registry (the url's), every
+ * other key (`url`, `type`, `enableOCI`, `name`, `project`…) left alone.
+ */
+export function repositoryCredentialPatch(secret: SecretObject, tokensByHost: TokensByHost, now: Date): Operation[] {
+  const [token, ...others] = tokensByHost.values();
+  if (token === undefined || others.length > 0) throw new Error('an Argo CD repository Secret takes the token of exactly one registry');
+  const credentials = dataOperations(secret.data, { [ARGOCD_USERNAME_KEY]: base64(ECR_USERNAME), [ARGOCD_PASSWORD_KEY]: base64(token.password) });
+  return [...credentials, ...credentialAnnotationOperations(secret, tokensByHost, now, credentials.length > 0)];
 }

@@ -7,7 +7,7 @@ import { formatRfc3339 } from '../common/time.js';
 import type { AssumableRole } from '../ecr/role-credentials.js';
 import type { EcrToken } from '../ecr/token.js';
 import type { TokenLease } from '../ecr/token-cache.js';
-import { credentialPatch } from './credential-patch.js';
+import { credentialPatch, repositoryCredentialPatch } from './credential-patch.js';
 import { updateDockerConfig, type DockerConfigUpdate } from './docker-config-update.js';
 import { describeSecret, planAdmission, type AdmissionPlan } from './plan.js';
 import type { AdmissionRequest } from './review.js';
@@ -44,7 +44,7 @@ export type AdmissionHandler = (request: AdmissionRequest, context: AdmissionCon
 
 export interface AdmissionHandlerDeps {
   /**
-   * A region's token for the namespace's role (undefined: the webhook's own identity): the held one while it has
+   * A token scope's token (a region, or `public.ecr.aws` for ECR Public) for the namespace's role (undefined: the webhook's own identity): the held one while it has
    * enough life, else fetched from ECR (single-flight), else a held one still usable during an ECR failure (the
    * lease then names the failure).
    */
@@ -88,11 +88,11 @@ function asEcrAnywhereError(error: unknown): EcrAnywhereError {
   return new EcrAnywhereError(ErrorCodes.INTERNAL, 'unexpected failure while fetching ECR tokens');
 }
 
-/** Registry host → token: the annotation's hosts, or the default registry of the one region. */
+/** Registry host → token: the planned hosts, or the default registry of the one region. `tokens` follow `plan.regions`. */
 function tokensByHostOf(plan: InjectPlan, tokens: readonly EcrToken[]): Map<string, EcrToken> {
   if (plan.registries.length === 0) return new Map([[tokens[0]!.proxyHost, tokens[0]!]]);
-  const tokenOfRegion = new Map(tokens.map((token) => [token.region, token]));
-  return new Map(plan.registries.map((registry) => [registry.host, tokenOfRegion.get(registry.region)!]));
+  const tokenOfScope = new Map(plan.regions.map((scope, index) => [scope, tokens[index]!]));
+  return new Map(plan.registries.map((registry) => [registry.host, tokenOfScope.get(registry.tokenScope)!]));
 }
 
 /** The tokens, unless the caller stops waiting first. */
@@ -150,7 +150,10 @@ export function createAdmissionHandler(deps: AdmissionHandlerDeps): AdmissionHan
     // The default registry is known only from ECR's answer (the account of the identity that asked).
     const defaulted = plan.registries.length === 0 ? disallowedRegistry([...tokensByHost.keys()], policy) : undefined;
     if (defaulted) return refused(defaulted, secret, waitedOnEcr);
-    const operations = credentialPatch(plan.secret, tokensByHost, context.now, update);
+    const operations =
+      plan.shape === 'argocd-repository'
+        ? repositoryCredentialPatch(plan.secret, tokensByHost, context.now)
+        : credentialPatch(plan.secret, tokensByHost, context.now, update);
     if (operations.length === 0) return { ...allowed('unchanged', 'credentials current', secret), warnings, ...ecr };
     return { outcome: 'patched', allowed: true, operations, refusal: undefined, warnings, detail: `registries ${[...tokensByHost.keys()].join(',')}`, secret, ...ecr };
   };

@@ -4,19 +4,31 @@
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import {
   ALLOWED_REGISTRIES_ANNOTATION,
+  ECR_PUBLIC_HOST,
   NAMESPACE_LABEL,
   NAMESPACE_LABEL_VALUE,
   PROTECTED_NAMESPACES,
   ROLE_ARN_ANNOTATION,
   ROLE_EXTERNAL_ID_ANNOTATION,
 } from '../common/names.js';
-import { parseRegistryHost, type EcrRegistry } from '../ecr/registry-host.js';
+import { parseRegistryEntry, type EcrRegistry } from '../ecr/registry-host.js';
 import type { AssumableRole } from '../ecr/role-credentials.js';
 
-/** One allowed-registries entry: `*` alone (any ECR registry), or a host whose account and/or region may be `*`. */
+/**
+ * One allowed-registries entry: `*` alone (any ECR registry, ECR Public included), `public.ecr.aws`, or a private
+ * host whose account and/or region may be `*`.
+ */
 export type RegistryPattern =
   | { readonly any: true }
-  | { readonly any: false; readonly account: string | undefined; readonly region: string | undefined; readonly fips: boolean; readonly china: boolean };
+  | { readonly any: false; readonly ecrPublic: true }
+  | {
+      readonly any: false;
+      readonly ecrPublic: false;
+      readonly account: string | undefined;
+      readonly region: string | undefined;
+      readonly fips: boolean;
+      readonly china: boolean;
+    };
 
 export interface RegistryPatterns {
   readonly patterns: readonly RegistryPattern[];
@@ -33,13 +45,14 @@ const PATTERN = /^(\d{12}|\*)\.dkr\.(ecr|ecr-fips)\.([a-z]{2}(?:-[a-z]+)+-\d+|\*
 
 function parsePattern(entry: string): RegistryPattern | { readonly reason: string } {
   if (entry === '*') return { any: true };
+  if (entry === ECR_PUBLIC_HOST) return { any: false, ecrPublic: true };
   if (entry.includes('://') || entry.includes('/')) return { reason: 'give a registry host pattern only, without scheme or path' };
   const match = PATTERN.exec(entry);
   if (!match) {
     return {
       reason:
         'expected <12-digit account or *>.dkr.ecr.<region or *>.amazonaws.com (or .amazonaws.com.cn, or dkr.ecr-fips), ' +
-        'or * alone; * stands for the whole account or the whole region, nothing else',
+        `or ${ECR_PUBLIC_HOST}, or * alone; * stands for the whole account or the whole region, nothing else`,
     };
   }
   const [, account = '', service, region = '', chinaSuffix] = match;
@@ -47,7 +60,7 @@ function parsePattern(entry: string): RegistryPattern | { readonly reason: strin
   if (region !== '*' && region.startsWith('cn-') !== china) {
     return { reason: china ? 'only China regions use .amazonaws.com.cn' : 'China regions use the .amazonaws.com.cn suffix' };
   }
-  return { any: false, account: account === '*' ? undefined : account, region: region === '*' ? undefined : region, fips: service === 'ecr-fips', china };
+  return { any: false, ecrPublic: false, account: account === '*' ? undefined : account, region: region === '*' ? undefined : region, fips: service === 'ecr-fips', china };
 }
 
 /** Parses a comma-separated pattern list; `none` alone allows nothing. A blank list is an error (say `none`). */
@@ -70,6 +83,7 @@ export function parseRegistryPatterns(text: string): PatternsResult {
 
 export function patternMatches(pattern: RegistryPattern, registry: EcrRegistry): boolean {
   if (pattern.any) return true;
+  if (pattern.ecrPublic || registry.ecrPublic) return pattern.ecrPublic && registry.ecrPublic;
   const china = registry.host.endsWith('.amazonaws.com.cn');
   return (
     (pattern.account === undefined || pattern.account === registry.accountId) &&
@@ -187,7 +201,7 @@ function whereFrom(policy: NamespacePolicy): string {
 /** The first registry host the namespace may not use, as a refusal naming it and the patterns; undefined if all may. */
 export function disallowedRegistry(hosts: readonly string[], policy: NamespacePolicy): EcrAnywhereError | undefined {
   for (const host of hosts) {
-    const registry = parseRegistryHost(host);
+    const registry = parseRegistryEntry(host);
     const ok = 'host' in registry ? policy.allowed.patterns.some((pattern) => patternMatches(pattern, registry)) : policy.allowed.patterns.some((p) => p.any);
     if (!ok) {
       return new EcrAnywhereError(

@@ -21,6 +21,8 @@ export const ErrorCodes = {
   INTERNAL: { code: 'ECR_ANYWHERE_INTERNAL', status: 500 },
   INVALID_REGISTRY: { code: 'ECR_ANYWHERE_INVALID_REGISTRY', status: 422 },
   WRONG_SECRET_TYPE: { code: 'ECR_ANYWHERE_WRONG_SECRET_TYPE', status: 422 },
+  /** An Argo CD repository Secret whose `url` names no ECR registry (or has no `url`). */
+  INVALID_REPOSITORY_URL: { code: 'ECR_ANYWHERE_INVALID_REPOSITORY_URL', status: 422 },
   IMMUTABLE_SECRET: { code: 'ECR_ANYWHERE_IMMUTABLE_SECRET', status: 422 },
   /** A warning, not a failure: the AWS credentials are role sessions too short for tokens to outlive REFRESH_THRESHOLD. */
   SHORT_CREDENTIALS: { code: 'ECR_ANYWHERE_SHORT_CREDENTIALS', status: 200 },

@@ -44,6 +44,19 @@ export const DOCKER_CONFIG_JSON_KEY = '.dockerconfigjson';
 /** The username ECR tokens are issued for. */
 export const ECR_USERNAME = 'AWS';
 
+/** ECR Public's one registry host: a registries-annotation entry whose token comes from ECR Public (us-east-1). */
+export const ECR_PUBLIC_HOST = 'public.ecr.aws';
+
+/** Argo CD's label on its repository Secrets; with ours, such an Opaque Secret gets `username`/`password` keys. */
+export const ARGOCD_SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
+/** A single repository (`repository`) or credentials for every repository under a URL prefix (`repo-creds`). */
+export const ARGOCD_REPOSITORY_SECRET_TYPES: ReadonlySet<string> = new Set(['repository', 'repo-creds']);
+/** Keys of an Argo CD repository Secret: the one we read, and the two we write. */
+export const ARGOCD_URL_KEY = 'url';
+export const ARGOCD_USERNAME_KEY = 'username';
+export const ARGOCD_PASSWORD_KEY = 'password';
+export const OPAQUE_TYPE = 'Opaque';
+
 export const MANAGED_SELECTOR = `${MANAGED_LABEL}=${MANAGED_LABEL_VALUE}`;
 export const ENABLED_NAMESPACE_SELECTOR = `${NAMESPACE_LABEL}=${NAMESPACE_LABEL_VALUE}`;
 

@@ -6,12 +6,14 @@
 // Temporary credentials end: each fetch first makes sure the session it signs with is young (a new session when
 // the current one has aged past 1/12 of its life), and the token's expiry is cut to the session's
 // (src/ecr/effective-expiry.ts), since a token can stop working when the session that fetched it ends.
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+// A token scope is a region (ECR) or `public.ecr.aws` (ECR Public, src/ecr/authorization-apis.ts): same rules.
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EcrAnywhereError, ErrorCodes } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/time.js';
+import { authorizationApiFor, isEcrPublicScope, type AuthorizationApi } from './authorization-apis.js';
 import { effectiveExpiry, parseHttpDate, VISIBLE_SKEW_MS } from './effective-expiry.js';
-import { hostOfProxyEndpoint } from './registry-host.js';
+import { ECR_PUBLIC_REGION, hostOfProxyEndpoint } from './registry-host.js';
 import type { AwsCredentialIdentityProvider } from './role-credentials.js';
 import type { EcrToken, FetchEcrToken } from './token.js';
 
@@ -90,7 +92,8 @@ function sdkCode(error: unknown): string {
 export function toEcrError(error: unknown, region: string, timeoutMs: number, operation = 'GetAuthorizationToken', who = "webhook's"): EcrAnywhereError {
   const outcome = classify(error);
   const detail = outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : `${sdkCode(error)}: ${REASON_OF[outcome].replace('{who}', who)}`;
-  return new EcrAnywhereError(SPEC_OF[outcome], `ECR ${operation} in region ${region} ${VERB_OF[outcome]} (${detail})`);
+  const service = isEcrPublicScope(region) ? `ECR Public ${operation} (for ${region}, in region ${ECR_PUBLIC_REGION})` : `ECR ${operation} in region ${region}`;
+  return new EcrAnywhereError(SPEC_OF[outcome], `${service} ${VERB_OF[outcome]} (${detail})`);
 }
 
 function decodePassword(authorizationToken: string): string {
@@ -159,33 +162,18 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
   const credentialsFor = youngCredentials(clock);
   // A client signs with exactly the identity it was made with, so the identity whose expiry we judge is the one
   // used; a new identity gets a new client.
-  const clients = new Map<string, { readonly client: ECRClient; readonly identity: AwsCredentialIdentity; serverDate?: string }>();
+  const apis = new Map<string, { readonly api: AuthorizationApi; readonly identity: AwsCredentialIdentity }>();
   const attemptTimeoutMs = Math.max(500, Math.floor(options.timeoutMs / Math.max(1, options.maxAttempts)));
+  const settings = { maxAttempts: options.maxAttempts, requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs } };
   let skewReported = false;
 
-  const clientFor = (region: string, identity: AwsCredentialIdentity) => {
-    const existing = clients.get(region);
-    if (existing?.identity === identity) return existing;
-    existing?.client.destroy();
-    const client = new ECRClient({
-      region,
-      credentials: identity,
-      maxAttempts: options.maxAttempts,
-      requestHandler: { connectionTimeout: Math.min(2_000, attemptTimeoutMs), requestTimeout: attemptTimeoutMs },
-    });
-    const entry: { client: ECRClient; identity: AwsCredentialIdentity; serverDate?: string } = { client, identity };
-    // The SDK does not hand response headers to callers; AWS's Date header tells how far its clock is from ours.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const headers = (result.response as { headers?: Record<string, string> }).headers;
-        entry.serverDate = headers?.date;
-        return result;
-      },
-      { step: 'deserialize', name: 'ecrAnywhereServerDate' },
-    );
-    clients.set(region, entry);
-    return entry;
+  const apiFor = (scope: string, identity: AwsCredentialIdentity): AuthorizationApi => {
+    const existing = apis.get(scope);
+    if (existing?.identity === identity) return existing.api;
+    existing?.api.destroy();
+    const api = authorizationApiFor(scope, identity, settings);
+    apis.set(scope, { api, identity });
+    return api;
   };
 
   return async (region: string): Promise<EcrToken> => {
@@ -193,17 +181,16 @@ export function createEcrTokenFetcher(options: EcrAdapterOptions): FetchEcrToken
       // The budget covers resolving the credentials too (an AssumeRole), which the SDK's abortSignal does not.
       const budget = AbortSignal.timeout(options.timeoutMs);
       const identity = await withinBudget(credentialsFor(provider), budget);
-      const entry = clientFor(region, identity);
-      const output = await withinBudget(entry.client.send(new GetAuthorizationTokenCommand({}), { abortSignal: budget }), budget);
+      const api = apiFor(region, identity);
+      const data = await withinBudget(api.getAuthorizationToken(budget), budget);
       const receivedAt = clock();
-      const data = output.authorizationData?.[0];
       const password = decodePassword(data?.authorizationToken ?? '');
       if (!data?.proxyEndpoint || !data.expiresAt || password === '') {
         throw Object.assign(new Error('the answer held no usable authorization data'), { name: 'MalformedResponse' });
       }
       const expiry = effectiveExpiry({
         receivedAt,
-        serverDate: parseHttpDate(entry.serverDate),
+        serverDate: parseHttpDate(api.serverDate()),
         ecrExpiresAt: new Date(data.expiresAt),
         credentialsExpireAt: identity.expiration,
       });

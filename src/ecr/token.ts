@@ -1,10 +1,11 @@
 // What the webhook needs from ECR, independent of the SDK.
 
 export interface EcrToken {
+  /** The token scope it was fetched for: a region, or `public.ecr.aws` for ECR Public's token (fetched in us-east-1). */
   readonly region: string;
   /** The registry password (the part after `AWS:` in the decoded authorizationToken). Secret material. */
   readonly password: string;
-  /** Host of the proxyEndpoint: the default registry of the calling account in this region. */
+  /** Host of the proxyEndpoint: the default registry of the calling account in this region (`public.ecr.aws` for ECR Public). */
   readonly proxyHost: string;
   /**
    * The effective expiry, on our clock: the earlier of ECR's `expiresAt` and the expiry of the credentials that
@@ -18,7 +19,7 @@ export interface EcrToken {
   readonly credentialsExpireAt?: Date;
 }
 
-/** Fetches one token for a region; rejects with an EcrAnywhereError carrying a clear, secret-free message. */
+/** Fetches one token for a token scope (a region, or `public.ecr.aws`); rejects with an EcrAnywhereError carrying a clear, secret-free message. */
 export type FetchEcrToken = (region: string) => Promise<EcrToken>;
 
 /** The life a token had when it was fetched. */

@@ -22,6 +22,7 @@ import {
   MARKED_FOR_UPDATE_AT_ANNOTATION,
   NAMESPACE_LABEL,
   NAMESPACE_LABEL_VALUE,
+  OPAQUE_TYPE,
 } from '../common/names.js';
 import { formatRfc3339 } from '../common/time.js';
 import type { SecretEvent } from './events.js';
@@ -95,17 +96,20 @@ export function toManagedSecretInfo(secret: V1Secret, type: string | undefined =
     resourceVersion: secret.metadata?.resourceVersion,
     type,
     annotations: { ...(secret.metadata?.annotations ?? {}) },
+    labels: { ...(secret.metadata?.labels ?? {}) },
     immutable: secret.immutable === true,
   };
 }
 
 /**
- * A metadata-only list carries no type, so managed Secrets are listed twice by a type field selector: those of the
- * right type (the ones to refresh) and the others (to report as skipped).
+ * A metadata-only list carries no type, so managed Secrets are listed three times by a type field selector: pull
+ * Secrets (to refresh), Opaque ones (Argo CD repository Secrets, told apart by their labels, are refreshed; the rest
+ * are skipped) and all others (to report as skipped).
  */
 const TYPE_LISTS = [
   { fieldSelector: `type=${DOCKER_CONFIG_JSON_TYPE}`, type: DOCKER_CONFIG_JSON_TYPE },
-  { fieldSelector: `type!=${DOCKER_CONFIG_JSON_TYPE}`, type: OTHER_SECRET_TYPE },
+  { fieldSelector: `type=${OPAQUE_TYPE}`, type: OPAQUE_TYPE },
+  { fieldSelector: `type!=${DOCKER_CONFIG_JSON_TYPE},type!=${OPAQUE_TYPE}`, type: OTHER_SECRET_TYPE },
 ] as const;
 
 function namespacesOf(scope: NamespaceScope): readonly string[] | undefined {

@@ -1,11 +1,12 @@
 // Pure: from the managed Secrets the API server listed, the enabled namespaces and a clock, decide which Secrets
 // to refresh (and why), which are fresh and left unwritten, and which are skipped with a reason.
-import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, PROTECTED_NAMESPACES } from '../common/names.js';
+import { ARGOCD_SECRET_TYPE_LABEL, DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, OPAQUE_TYPE, PROTECTED_NAMESPACES } from '../common/names.js';
+import { fillableShape } from '../common/secret-shape.js';
 import { judgeFreshness } from './staleness.js';
 import { formatDuration } from '../common/time.js';
 
-/** The type of a Secret known only not to be kubernetes.io/dockerconfigjson (listed by a type field selector). */
-export const OTHER_SECRET_TYPE = `not ${DOCKER_CONFIG_JSON_TYPE}`;
+/** The type of a Secret known only to be neither kubernetes.io/dockerconfigjson nor Opaque (listed by type field selectors). */
+export const OTHER_SECRET_TYPE = `not ${DOCKER_CONFIG_JSON_TYPE} or ${OPAQUE_TYPE}`;
 
 /** What the refresher keeps of a listed Secret: never its data. */
 export interface ManagedSecretInfo {
@@ -19,6 +20,8 @@ export interface ManagedSecretInfo {
    */
   readonly type: string | undefined;
   readonly annotations: Readonly<Record<string, string>>;
+  /** Its labels: an Opaque Secret is fillable when it is an Argo CD repository Secret (src/common/secret-shape.ts). */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
   /** `immutable: true`: the webhook refuses to fill it, and it can never be refreshed. */
   readonly immutable?: boolean | undefined;
 }
@@ -88,11 +91,13 @@ export function planRefresh(input: PlanInput): RefreshPlan {
       ignored += 1;
       continue;
     }
-    const type = secret.type ?? 'Opaque';
-    if (type !== DOCKER_CONFIG_JSON_TYPE) {
+    if (fillableShape(secret.type, secret.labels) === undefined) {
+      const type = secret.type ?? OPAQUE_TYPE;
       skipped.push({
         secret,
-        reason: `${type === OTHER_SECRET_TYPE ? 'its type' : `type ${type}`} is not ${DOCKER_CONFIG_JSON_TYPE}: the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
+        reason:
+          `${type === OTHER_SECRET_TYPE ? 'its type' : `type ${type}`} is not ${DOCKER_CONFIG_JSON_TYPE} (nor ${OPAQUE_TYPE} with ` +
+          `${ARGOCD_SECRET_TYPE_LABEL}=repository or repo-creds): the webhook refuses to fill it (remove the label or recreate the Secret with that type)`,
       });
       continue;
     }

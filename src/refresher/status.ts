@@ -1,5 +1,6 @@
 // Pure: the rows of `ecr-anywhere status` and their two renderings, a table for people and JSON for scripts.
-import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_REGISTRIES_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
+import { fillableShape } from '../common/secret-shape.js';
 import { judgeFreshness } from './staleness.js';
 import { formatDuration, parseRfc3339 } from '../common/time.js';
 import { renderColumns } from './columns.js';
@@ -40,12 +41,15 @@ export function buildStatusReport(secrets: readonly ManagedSecretInfo[], enabled
     .map((secret): StatusRow => {
       const rawExpiry = secret.annotations[EXPIRES_AT_ANNOTATION];
       const verdict = judgeFreshness(rawExpiry, now, thresholdMs);
-      const wrongType = (secret.type ?? 'Opaque') !== DOCKER_CONFIG_JSON_TYPE;
+      const shape = fillableShape(secret.type, secret.labels);
+      const wrongType = shape === undefined;
+      // An Argo CD Secret's registry is its url's, which a metadata-only list does not carry: what the webhook wrote.
+      const registriesText = secret.annotations[shape === 'argocd-repository' ? MANAGED_REGISTRIES_ANNOTATION : REGISTRIES_ANNOTATION];
       const expiresAt = 'expiresAt' in verdict ? verdict.expiresAt : undefined;
       return {
         namespace: secret.namespace,
         name: secret.name,
-        registries: (secret.annotations[REGISTRIES_ANNOTATION] ?? '').split(',').map((host) => host.trim()).filter((host) => host !== ''),
+        registries: (registriesText ?? '').split(',').map((host) => host.trim()).filter((host) => host !== ''),
         expiresAt: rawExpiry ?? null,
         expiresInMs: expiresAt ? expiresAt.getTime() - now.getTime() : null,
         lastRefresh: secret.annotations[UPDATED_AT_ANNOTATION] ?? null,

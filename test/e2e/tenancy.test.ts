@@ -7,7 +7,9 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type V1Se
 import { createApiConfiguration, loadKubeConfig } from '../../src/common/kubernetes-client.js';
 import {
   ALLOWED_REGISTRIES_ANNOTATION,
+  ARGOCD_SECRET_TYPE_LABEL,
   EXPIRES_AT_ANNOTATION,
+  MANAGED_LABEL,
   MARKED_FOR_UPDATE_AT_ANNOTATION,
   REGISTRIES_ANNOTATION,
   ROLE_ARN_ANNOTATION,
@@ -21,6 +23,7 @@ import {
   enabledNamespaceLabels,
   ensureCluster,
   kubeconfigForServiceAccount,
+  labelNamespace,
   secretBody,
   startClusterWebhook,
   uniqueName,
@@ -208,6 +211,19 @@ describe('tenancy against a real API server', { timeout: 300_000 }, () => {
 
       await createSecret(cluster, { namespace: nsGuarded, name: 'creds' });
       await createSecret(cluster, { namespace: nsGuarded, name: 'probe' });
+      // An Argo CD repository Secret holding an old password, stored while the webhook does not select the namespace:
+      // the refresh must let the webhook write its username/password through the guard.
+      await cluster.core.patchNamespace({ name: nsGuarded, body: { metadata: { labels: { [SUITE_LABEL]: null } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      const base64 = (text: string): string => Buffer.from(text).toString('base64');
+      await createSecret(cluster, {
+        namespace: nsGuarded,
+        name: 'argocd-repo',
+        type: 'Opaque',
+        labels: { [MANAGED_LABEL]: 'true', [ARGOCD_SECRET_TYPE_LABEL]: 'repository' },
+        data: { url: base64('oci://333333333333.dkr.ecr.us-east-1.amazonaws.com/charts'), type: base64('helm'), enableOCI: base64('true'), password: base64('old') },
+      });
+      assert.equal((await readSecret(nsGuarded, 'argocd-repo')).data?.password, base64('old'), 'stored as given');
+      await labelNamespace(cluster, nsGuarded, suiteLabels);
       // A merge patch as the refresher sends it (kubectl patch would first need `get`, which it does not have).
       const api = createApiConfiguration(loadKubeConfig({ kubeconfig }), { requestTimeoutMs: 20_000 });
       closeApi = (): void => api.close();
@@ -231,7 +247,10 @@ describe('tenancy against a real API server', { timeout: 300_000 }, () => {
 
       const refreshed = await runCli(['refresh', '--kubeconfig', kubeconfig, '--namespaces', nsGuarded, '--force']);
       assert.equal(refreshed.code, 0, refreshed.stdout + refreshed.stderr);
-      assert.deepEqual([refreshSummaryOf(refreshed).refreshed, refreshSummaryOf(refreshed).failed], [2, 0], 'creds and the probe Secret');
+      assert.deepEqual([refreshSummaryOf(refreshed).refreshed, refreshSummaryOf(refreshed).failed], [3, 0], 'creds, the probe and the Argo CD Secret');
+      const argo = await readSecret(nsGuarded, 'argocd-repo');
+      assert.match(Buffer.from(argo.data?.password ?? '', 'base64').toString(), /^pw-/, 'the webhook wrote the token through the guard');
+      assert.equal(argo.data?.username, base64('AWS'));
       const afterRun = await readSecret(nsGuarded, 'creds');
       assert.ok(afterRun.metadata?.annotations?.[MARKED_FOR_UPDATE_AT_ANNOTATION]);
       assert.ok(afterRun.metadata?.annotations?.[EXPIRES_AT_ANNOTATION]);

@@ -8,7 +8,7 @@ import { EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION } from '../../src/common/n
 import type { EcrToken } from '../../src/ecr/token.js';
 import { parseRegistryPatterns, type NamespaceStanding } from '../../src/admission/tenant-policy.js';
 import type { TokenLease } from '../../src/ecr/token-cache.js';
-import { managedSecret, secretReview } from '../../harness/reviews.js';
+import { argoCdRepositorySecret, managedSecret, secretReview } from '../../harness/reviews.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 const token = (region: string): EcrToken => ({ region, password: `pw-${region}`, proxyHost: `123456789012.dkr.ecr.${region}.amazonaws.com`, expiresAt: new Date('2026-11-21T22:00:00Z'), fetchedAt: new Date('2026-11-21T10:00:00Z') });
@@ -135,5 +135,44 @@ describe('createAdmissionHandler with a held token during an ECR failure', () =>
     assert.ok(!decision.warnings[0]!.includes('pw-us-east-1'), 'no token in the warning');
     const patched = jsonPatch.applyPatch(managedSecret(), jsonPatch.deepClone(decision.operations) as Operation[]).newDocument;
     assert.equal(patched.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T22:00:00Z');
+  });
+});
+
+describe('createAdmissionHandler: Argo CD repository Secrets and ECR Public', () => {
+  const publicToken: EcrToken = { region: 'public.ecr.aws', password: 'pw-public', proxyHost: 'public.ecr.aws', expiresAt: new Date('2026-11-21T21:00:00Z'), fetchedAt: NOW };
+  const leaseOf = async (scope: string): Promise<TokenLease> => (scope === 'public.ecr.aws' ? { token: publicToken, waited: false } : lease(scope));
+  const apply = (secret: ReturnType<typeof managedSecret>, operations: readonly Operation[]): ReturnType<typeof managedSecret> =>
+    jsonPatch.applyPatch(structuredClone(secret), [...operations], true, false).newDocument;
+
+  it("fills an Argo CD Secret with the token of its url's region", async () => {
+    const asked: string[] = [];
+    const handle = createAdmissionHandler({ tokenFor: async (scope) => (asked.push(scope), leaseOf(scope)), defaultRegion: 'us-east-1' });
+    const secret = argoCdRepositorySecret('oci://123456789012.dkr.ecr.eu-west-1.amazonaws.com/charts');
+    const decision = await handle(secretReview(secret).request, { now: NOW, signal: open() });
+    assert.equal(decision.outcome, 'patched');
+    assert.deepEqual(asked, ['eu-west-1']);
+    const patched = apply(secret, decision.operations);
+    assert.equal(Buffer.from(patched.data?.password ?? '', 'base64').toString(), 'pw-eu-west-1');
+  });
+
+  it('applies the namespace policy to the url registry', async () => {
+    const allowed = parseRegistryPatterns('111111111111.dkr.ecr.*.amazonaws.com');
+    assert.ok(allowed.ok);
+    const standing: NamespaceStanding = { state: 'enabled', policy: { namespace: 'team-a', allowed, allowedFrom: 'namespace', role: undefined } };
+    const handle = createAdmissionHandler({ tokenFor: () => assert.fail('no token for a refused registry'), namespaceStanding: () => standing, defaultRegion: 'us-east-1' });
+    const decision = await handle(secretReview(argoCdRepositorySecret('oci://123456789012.dkr.ecr.eu-west-1.amazonaws.com')).request, { now: NOW, signal: open() });
+    assert.deepEqual([decision.outcome, decision.refusal?.code], ['refused', 'ECR_ANYWHERE_REGISTRY_NOT_ALLOWED']);
+  });
+
+  it("writes ECR Public's token under public.ecr.aws and a region's under its host; expires_at is the earliest", async () => {
+    const asked: string[] = [];
+    const handle = createAdmissionHandler({ tokenFor: async (scope) => (asked.push(scope), leaseOf(scope)), defaultRegion: 'us-east-1' });
+    const secret = managedSecret({ annotations: { [REGISTRIES_ANNOTATION]: 'public.ecr.aws,111111111111.dkr.ecr.us-east-1.amazonaws.com' } });
+    const decision = await handle(secretReview(secret).request, { now: NOW, signal: open() });
+    assert.deepEqual(asked.sort(), ['public.ecr.aws', 'us-east-1']);
+    const patched = apply(secret, decision.operations);
+    const auths = (JSON.parse(Buffer.from(patched.data?.['.dockerconfigjson'] ?? '', 'base64').toString()) as { auths: Record<string, { password: string }> }).auths;
+    assert.deepEqual([auths['public.ecr.aws']?.password, auths['111111111111.dkr.ecr.us-east-1.amazonaws.com']?.password], ['pw-public', 'pw-us-east-1']);
+    assert.equal(patched.metadata?.annotations?.[EXPIRES_AT_ANNOTATION], '2026-11-21T21:00:00Z');
   });
 });

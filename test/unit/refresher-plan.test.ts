@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION } from '../../src/common/names.js';
+import { ARGOCD_SECRET_TYPE_LABEL, DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, MANAGED_LABEL } from '../../src/common/names.js';
 import { describeRefreshReason, OTHER_SECRET_TYPE, planRefresh, type ManagedSecretInfo } from '../../src/refresher/plan.js';
 import { matchesEqualitySelector } from '../../src/refresher/kubernetes.js';
 
@@ -84,8 +84,26 @@ describe('planRefresh', () => {
 
   it('says the same of a Secret a metadata-only list knows only to be of another type', () => {
     const plan = planRefresh({ secrets: [secret('team-a', 'o', undefined, OTHER_SECRET_TYPE)], enabledNamespaces: enabled, now: NOW, thresholdMs: SIX_HOURS, force: false });
-    assert.match(plan.skipped[0]?.reason ?? '', /^its type is not kubernetes\.io\/dockerconfigjson: the webhook refuses/);
+    assert.match(plan.skipped[0]?.reason ?? '', /^its type is not kubernetes\.io\/dockerconfigjson \(nor Opaque with argocd\.argoproj\.io\/secret-type=repository or repo-creds\): the webhook refuses/);
   });
+
+  const argoCd = (name: string, type: string | undefined, secretType: string, expiresAt?: string): ManagedSecretInfo => ({
+    ...secret('team-a', name, expiresAt, type ?? null),
+    labels: { [MANAGED_LABEL]: 'true', [ARGOCD_SECRET_TYPE_LABEL]: secretType },
+  });
+  const argoCases: Array<[string, ManagedSecretInfo, 'refresh' | 'fresh' | 'skipped']> = [
+    ['an expiring Opaque Argo CD repository Secret', argoCd('repo', 'Opaque', 'repository', '2026-11-21T13:00:00Z'), 'refresh'],
+    ['an untyped (Opaque) repo-creds Secret without expires_at', argoCd('creds', undefined, 'repo-creds'), 'refresh'],
+    ['a fresh Argo CD repository Secret', argoCd('fresh', 'Opaque', 'repository', '2026-11-21T23:00:00Z'), 'fresh'],
+    ['an Argo CD cluster Secret (not a repository)', argoCd('cluster', 'Opaque', 'cluster'), 'skipped'],
+    ['a repository label on a type other than Opaque', argoCd('other', OTHER_SECRET_TYPE, 'repository'), 'skipped'],
+  ];
+  for (const [label, item, expected] of argoCases) {
+    it(`${label} → ${expected}`, () => {
+      const plan = planRefresh({ secrets: [item], enabledNamespaces: enabled, now: NOW, thresholdMs: SIX_HOURS, force: false });
+      assert.deepEqual([plan.refresh.length, plan.fresh.length, plan.skipped.length], [expected === 'refresh' ? 1 : 0, expected === 'fresh' ? 1 : 0, expected === 'skipped' ? 1 : 0]);
+    });
+  }
 });
 
 describe('describeRefreshReason', () => {

@@ -33,4 +33,11 @@ describe('toEcrError', () => {
     assert.match(toEcrError(odd, 'eu-west-1', 4000).message, /failed \(UnknownError: /);
     assert.match(toEcrError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'eu-west-1', 1500).message, /timed out \(no answer within 1500 ms\)/);
   });
+
+  it('names ECR Public and its one region for the public.ecr.aws scope, with the same codes', () => {
+    const refused = toEcrError(Object.assign(new Error('not authorized: sts:GetServiceBearerToken'), { name: 'AccessDeniedException' }), 'public.ecr.aws', 4000);
+    assert.equal(refused.code, 'ECR_ANYWHERE_ECR_REFUSED');
+    assert.match(refused.message, /^ECR Public GetAuthorizationToken \(for public\.ecr\.aws, in region us-east-1\) was refused \(AccessDeniedException: /);
+    assert.equal(toEcrError(Object.assign(new Error('slow'), { name: 'ThrottlingException' }), 'public.ecr.aws', 4000).code, 'ECR_ANYWHERE_ECR_THROTTLED');
+  });
 });

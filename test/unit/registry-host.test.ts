@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostOfProxyEndpoint, parseRegistryHost, parseRegistryList } from '../../src/ecr/registry-host.js';
+import { ECR_PUBLIC_REGISTRY, hostOfProxyEndpoint, parseRegistryEntry, parseRegistryHost, parseRegistryList } from '../../src/ecr/registry-host.js';
 
 describe('parseRegistryHost', () => {
-  const valid: Array<[string, { accountId: string; region: string; fips: boolean; host: string }]> = [
-    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: false, host: '123456789012.dkr.ecr.us-east-1.amazonaws.com' }],
-    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', { accountId: '123456789012', region: 'us-gov-west-1', fips: true, host: '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com' }],
-    ['210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '210987654321', region: 'cn-north-1', fips: false, host: '210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn' }],
-    ['  123456789012.DKR.ECR.EU-CENTRAL-2.amazonaws.com ', { accountId: '123456789012', region: 'eu-central-2', fips: false, host: '123456789012.dkr.ecr.eu-central-2.amazonaws.com' }],
+  const valid: Array<[string, { accountId: string; region: string; fips: boolean; host: string; ecrPublic: false; tokenScope: string }]> = [
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: false, host: '123456789012.dkr.ecr.us-east-1.amazonaws.com', ecrPublic: false, tokenScope: 'us-east-1' }],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', { accountId: '123456789012', region: 'us-gov-west-1', fips: true, host: '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', ecrPublic: false, tokenScope: 'us-gov-west-1' }],
+    ['210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '210987654321', region: 'cn-north-1', fips: false, host: '210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn', ecrPublic: false, tokenScope: 'cn-north-1' }],
+    ['  123456789012.DKR.ECR.EU-CENTRAL-2.amazonaws.com ', { accountId: '123456789012', region: 'eu-central-2', fips: false, host: '123456789012.dkr.ecr.eu-central-2.amazonaws.com', ecrPublic: false, tokenScope: 'eu-central-2' }],
   ];
   for (const [entry, expected] of valid) {
     it(`accepts ${entry.trim()}`, () => assert.deepEqual(parseRegistryHost(entry), expected));
@@ -35,7 +35,37 @@ describe('parseRegistryHost', () => {
   }
 });
 
+describe('parseRegistryEntry (the registries annotation)', () => {
+  for (const entry of ['public.ecr.aws', ' PUBLIC.ECR.AWS ']) {
+    it(`takes ${JSON.stringify(entry)} as ECR Public, whose token has a scope of its own`, () => {
+      assert.deepEqual(parseRegistryEntry(entry), { host: 'public.ecr.aws', accountId: '', region: 'us-east-1', fips: false, ecrPublic: true, tokenScope: 'public.ecr.aws' });
+    });
+  }
+
+  it('still parses private hosts, keyed by their region', () => {
+    assert.deepEqual(parseRegistryEntry('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), parseRegistryHost('123456789012.dkr.ecr.eu-west-1.amazonaws.com'));
+  });
+
+  it('names public.ecr.aws among what it expected, but not after a scheme or path problem', () => {
+    const unknown = parseRegistryEntry('quay.io');
+    assert.ok('reason' in unknown && /or public\.ecr\.aws for ECR Public$/.test(unknown.reason), JSON.stringify(unknown));
+    const withPath = parseRegistryEntry('public.ecr.aws/team');
+    assert.ok('reason' in withPath && /^give the registry host only, without scheme or path$/.test(withPath.reason), JSON.stringify(withPath));
+  });
+
+  it('parseRegistryHost (mirror targets, tenancy patterns) still refuses ECR Public: nothing is pushed there', () => {
+    assert.ok('reason' in parseRegistryHost('public.ecr.aws'));
+  });
+});
+
 describe('parseRegistryList', () => {
+  it('mixes ECR Public with private registries', () => {
+    const parsed = parseRegistryList('123456789012.dkr.ecr.us-east-1.amazonaws.com, public.ecr.aws');
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.registries.map((registry) => registry.tokenScope), ['us-east-1', 'public.ecr.aws']);
+    assert.equal(parsed.registries[1], ECR_PUBLIC_REGISTRY);
+  });
+
   it('treats an absent or blank annotation as the default registry (empty list)', () => {
     assert.deepEqual(parseRegistryList(undefined), { ok: true, registries: [] });
     assert.deepEqual(parseRegistryList('  '), { ok: true, registries: [] });

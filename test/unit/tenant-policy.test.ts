@@ -13,10 +13,10 @@ import {
   type TenancyDefaults,
 } from '../../src/admission/tenant-policy.js';
 import { ALLOWED_REGISTRIES_ANNOTATION, NAMESPACE_LABEL, ROLE_ARN_ANNOTATION, ROLE_EXTERNAL_ID_ANNOTATION } from '../../src/common/names.js';
-import { parseRegistryHost, type EcrRegistry } from '../../src/ecr/registry-host.js';
+import { parseRegistryEntry, type EcrRegistry } from '../../src/ecr/registry-host.js';
 
 function registry(host: string): EcrRegistry {
-  const parsed = parseRegistryHost(host);
+  const parsed = parseRegistryEntry(host);
   assert.ok('host' in parsed, host);
   return parsed;
 }
@@ -38,6 +38,7 @@ describe('parseRegistryPatterns', () => {
     ['*.dkr.ecr-fips.us-gov-west-1.amazonaws.com', '*.dkr.ecr-fips.us-gov-west-1.amazonaws.com'],
     ['333333333333.dkr.ecr.*.amazonaws.com.cn', '333333333333.dkr.ecr.*.amazonaws.com.cn'],
     ['333333333333.DKR.ECR.CN-NORTH-1.AMAZONAWS.COM.CN', '333333333333.dkr.ecr.cn-north-1.amazonaws.com.cn'],
+    ['Public.ECR.aws, 111111111111.dkr.ecr.*.amazonaws.com', 'public.ecr.aws,111111111111.dkr.ecr.*.amazonaws.com'],
   ];
   for (const [text, normal] of valid) {
     it(`accepts ${JSON.stringify(text)}`, () => {
@@ -59,6 +60,8 @@ describe('parseRegistryPatterns', () => {
     ['111111111111.dkr.ecr.us-east-1.amazonaws.com.cn', '111111111111.dkr.ecr.us-east-1.amazonaws.com.cn', /only China regions/],
     ['docker.io', 'docker.io', /expected/],
     ['none,*', 'none', /expected/],
+    ['public.ecr.aws/team', 'public.ecr.aws/team', /without scheme/],
+    ['*.ecr.aws', '*.ecr.aws', /or public\.ecr\.aws, or \* alone/],
   ];
   for (const [text, entry, reason] of invalid) {
     it(`rejects ${JSON.stringify(text)}`, () => {
@@ -86,6 +89,12 @@ describe('patternMatches', () => {
     ['*.dkr.ecr-fips.*.amazonaws.com', '111111111111.dkr.ecr.us-gov-west-1.amazonaws.com', false],
     ['*.dkr.ecr.*.amazonaws.com.cn', '111111111111.dkr.ecr.cn-northwest-1.amazonaws.com.cn', true],
     ['*.dkr.ecr.*.amazonaws.com.cn', '111111111111.dkr.ecr.us-east-1.amazonaws.com', false],
+    // ECR Public: matched by * and by its own host only; no private pattern reaches it (its region is us-east-1).
+    ['*', 'public.ecr.aws', true],
+    ['public.ecr.aws', 'public.ecr.aws', true],
+    ['*.dkr.ecr.*.amazonaws.com', 'public.ecr.aws', false],
+    ['*.dkr.ecr.us-east-1.amazonaws.com', 'public.ecr.aws', false],
+    ['public.ecr.aws', '111111111111.dkr.ecr.us-east-1.amazonaws.com', false],
   ];
   for (const [pattern, host, expected] of table) {
     it(`${pattern} ${expected ? 'matches' : 'does not match'} ${host}`, () => {
