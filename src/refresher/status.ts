@@ -2,7 +2,7 @@
 import { DOCKER_CONFIG_JSON_TYPE, EXPIRES_AT_ANNOTATION, REGISTRIES_ANNOTATION, UPDATED_AT_ANNOTATION } from '../common/names.js';
 import { judgeFreshness } from './staleness.js';
 import { formatDuration, parseRfc3339 } from '../common/time.js';
-import { renderColumns } from './columns.js';
+import { renderColumns } from '../common/columns.js';
 import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
 
 export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type' | 'immutable';
