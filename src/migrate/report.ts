@@ -35,9 +35,12 @@ export function renderMigrationTable(peer: Peer, rows: readonly MigrationRow[], 
       resultText(row.outcome, applied),
     ]),
   );
-  const footer = applied
-    ? `Stop ${peer} now (it would keep rewriting these Secrets); the refresher keeps them fresh from here.\n`
-    : 'Dry run: nothing was changed. Stop the peer, then run again with --apply.\n';
+  const left = rows.filter((row) => row.outcome.kind === 'skipped' || row.outcome.kind === 'failed').length;
+  const footer = !applied
+    ? 'Dry run: nothing was changed. Stop the peer, then run again with --apply.\n'
+    : left > 0
+      ? `${left} of ${rows.length} Secrets were not migrated (see RESULT); fix them and run again: migrated ones are left as they are.\n`
+      : `Stop ${peer} now if it still runs (it would keep rewriting these Secrets); the refresher keeps them fresh from here.\n`;
   return `${table}${footer}`;
 }
 

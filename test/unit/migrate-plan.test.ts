@@ -103,6 +103,15 @@ describe('the table and JSON', () => {
     assert.match(table, /Dry run: nothing was changed/);
   });
 
+  it('after --apply, counts the Secrets left behind, or says to stop the peer when none is', () => {
+    const [pull, opaque] = [plan.rows[1], plan.rows[0]] as [MigrationRow, MigrationRow];
+    const migrated: MigrationRow = { ...pull, outcome: { kind: 'migrated', expiresAt: '2026-11-22T00:00:00Z' } };
+    assert.match(renderMigrationTable('kubeecr', [opaque, migrated], true), /1 of 2 Secrets were not migrated \(see RESULT\)/);
+    const clean = renderMigrationTable('kubeecr', [migrated], true);
+    assert.match(clean, /migrated \(filled, expires 2026-11-22T00:00:00Z\)/);
+    assert.match(clean, /Stop kubeecr now if it still runs/);
+  });
+
   it('says so, with the code, when nothing is found', () => {
     assert.equal(renderMigrationTable('eatr', [], false), 'No Secrets managed by eatr found [ECR_ANYWHERE_MIGRATE_NOTHING_FOUND].\n');
   });
