@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The single entry point: `ecr-anywhere webhook | refresh | status | mirror`.
+// The single entry point: `ecr-anywhere webhook | refresh | status | mirror | migrate`.
 import { EcrAnywhereError, ErrorCodes, describeError } from './common/errors.js';
 import { parseWebhookConfig, WEBHOOK_USAGE } from './webhook/config.js';
 import { parseRefreshConfig, parseStatusConfig, REFRESH_USAGE, STATUS_USAGE } from './refresher/config.js';
 import { MIRROR_USAGE, parseMirrorCommand } from './mirror/config.js';
+import { MIGRATE_USAGE, parseMigrateConfig } from './migrate/config.js';
 
 const USAGE = `Usage: ecr-anywhere <command> [options]
 
@@ -12,6 +13,7 @@ Commands:
   refresh   refresh the managed Secrets whose ECR credentials are stale (the CronJob)
   status    show managed Secrets, their registries and time to expiry
   mirror    copy Helm charts and every image they use into ECR (mirror cleanup: list or delete them)
+  migrate   take over the Secrets of KubeECR, eatr, k8s-ecr-login-renew or registry-creds, keeping their names
 
 Run 'ecr-anywhere <command> --help' for the options of a command.`;
 
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
     const { runCleanupCommand, runMirrorCommand } = await import('./mirror/main.js');
     return (parsed) => (parsed.command === 'cleanup' ? runCleanupCommand(parsed.config) : runMirrorCommand(parsed.config));
   }),
+  migrate: lazyCommand(MIGRATE_USAGE, parseMigrateConfig, async () => (await import('./migrate/main.js')).runMigrateCommand),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

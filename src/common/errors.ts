@@ -66,6 +66,15 @@ export const ErrorCodes = {
   MIRROR_TARGET_UNREACHABLE: { code: 'ECR_ANYWHERE_MIRROR_TARGET_UNREACHABLE', status: 502 },
   MIRROR_CREDENTIALS: { code: 'ECR_ANYWHERE_MIRROR_CREDENTIALS', status: 400 },
   MIRROR_CLEANUP_REFUSED: { code: 'ECR_ANYWHERE_MIRROR_CLEANUP_REFUSED', status: 403 },
+  // `ecr-anywhere migrate`: each is reported on the row of the Secret it concerns.
+  /** No Secret of the named peer was found in the namespaces looked at (exit 1). */
+  MIGRATE_NOTHING_FOUND: { code: 'ECR_ANYWHERE_MIGRATE_NOTHING_FOUND', status: 404 },
+  /** The peer's data for a Secret names no ECR registry (a malformed annotation, auths for other registries only). */
+  MIGRATE_NO_REGISTRY: { code: 'ECR_ANYWHERE_MIGRATE_NO_REGISTRY', status: 422 },
+  /** The Secret lives in kube-system or kube-public, which the webhook never fills. */
+  MIGRATE_PROTECTED_NAMESPACE: { code: 'ECR_ANYWHERE_MIGRATE_PROTECTED_NAMESPACE', status: 422 },
+  /** The Secret was labeled, but what the API server stored carries no credentials from the webhook. */
+  MIGRATE_NOT_FILLED: { code: 'ECR_ANYWHERE_MIGRATE_NOT_FILLED', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCodeSpec = (typeof ErrorCodes)[keyof typeof ErrorCodes];

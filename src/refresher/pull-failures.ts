@@ -2,7 +2,7 @@
 // Secret, each next to that Secret's expiry — what `ecr-anywhere status` shows below its table, so "my Pod cannot
 // pull" and "its Secret expired an hour ago" are read together.
 import { formatDuration } from '../common/time.js';
-import { renderColumns } from './columns.js';
+import { renderColumns } from '../common/columns.js';
 import type { SecretState, StatusReport } from './status.js';
 
 export const PULL_FAILURE_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff']);

@@ -3,7 +3,7 @@ import { EXPIRES_AT_ANNOTATION, MANAGED_REGISTRIES_ANNOTATION, REGISTRIES_ANNOTA
 import { fillableShape } from '../common/secret-shape.js';
 import { judgeFreshness } from './staleness.js';
 import { formatDuration, parseRfc3339 } from '../common/time.js';
-import { renderColumns } from './columns.js';
+import { renderColumns } from '../common/columns.js';
 import { isInScope, secretKey, type ManagedSecretInfo } from './plan.js';
 
 export type SecretState = 'fresh' | 'expiring' | 'expired' | 'missing' | 'unparseable' | 'wrong-type' | 'immutable';

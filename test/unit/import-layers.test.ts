@@ -1,7 +1,7 @@
 // Guards the layout for everyone: walks every import under src/ (static, type-only and dynamic) and fails on an
 // import cycle or on an edge the layering does not allow:
 //   common < ecr < admission < http;  tls over common;  webhook over all of those;  refresher over common only;
-//   mirror over common and ecr (its SDK calls live in ecr);
+//   mirror over common and ecr (its SDK calls live in ecr); migrate over common, ecr and admission (pure parts);
 //   cli.ts: the programs' config statically, their mains only lazily (import()), so each loads only when it runs.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,11 +21,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   webhook: ['common', 'ecr', 'admission', 'http', 'tls', 'webhook'],
   refresher: ['common', 'refresher'],
   mirror: ['common', 'ecr', 'mirror'],
+  // It reads peers' dockerconfigjson keys exactly as the webhook does (admission/docker-config.ts, pure).
+  migrate: ['common', 'ecr', 'admission', 'migrate'],
 };
-const CLI_STATIC = ['common/', 'webhook/config.ts', 'refresher/config.ts', 'mirror/config.ts'];
+const CLI_STATIC = ['common/', 'webhook/config.ts', 'refresher/config.ts', 'mirror/config.ts', 'migrate/config.ts'];
 /** Upward edges allowed for now (none): a change that must add one names it here, and removes it when it is gone. */
 const KNOWN_UPWARD: readonly string[] = [];
-const CLI_LAZY = ['webhook/main.ts', 'refresher/main.ts', 'mirror/main.ts'];
+const CLI_LAZY = ['webhook/main.ts', 'refresher/main.ts', 'mirror/main.ts', 'migrate/main.ts'];
 
 interface Edge {
   readonly from: string;
