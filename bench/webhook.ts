@@ -10,7 +10,7 @@ import { createSelfSignedServing } from '../src/tls/certificates.js';
 import { standInAwsEnv } from '../harness/aws-env.js';
 import { startEcrStandIn } from '../harness/ecr-stand-in.js';
 import { managedSecret, secretReview } from '../harness/reviews.js';
-import { postJson, startWebhookProcess } from '../harness/webhook-process.js';
+import { getText, postJson, startWebhookProcess } from '../harness/webhook-process.js';
 import { fixedRateLoad, type FixedRateFigures } from './fixed-rate.js';
 import { findFortio, fortioFixedRate } from './fortio.js';
 import { load, type LoadFigures } from './load.js';
@@ -52,6 +52,9 @@ export interface WebhookBenchResult {
   readonly throughputRatio: number;
   readonly cpuRatio: number | undefined;
   readonly ecrCalls: number;
+  /** Admissions whose answer waited on an ECR call (the webhook's own counter): the warm-up review only. */
+  readonly waitedOnEcr: number | undefined;
+  readonly admissions: number | undefined;
   /** Resident memory per endpoint: idle (started, one review answered) and the peak over the whole run. */
   readonly memory: Record<string, { readonly idle: ProcessMemory | undefined; readonly peak: ProcessMemory | undefined }>;
 }
@@ -113,6 +116,19 @@ function pairedRatio(numerators: readonly number[], denominators: readonly numbe
   const ratios = numerators.map((value, round) => value / denominators[round]!);
   return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
 }
+
+/** The samples of one series in Prometheus text format, labels ignored. */
+function samplesOf(metrics: string, name: string): number[] {
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+}
+const counterValue = (metrics: string, name: string): number | undefined => samplesOf(metrics, name)[0];
+const counterSum = (metrics: string, name: string): number | undefined => {
+  const samples = samplesOf(metrics, name);
+  return samples.length === 0 ? undefined : samples.reduce((sum, value) => sum + value, 0);
+};
 
 const fixed = (value: number | undefined, digits: number, width: number): string => (value === undefined ? '-' : value.toFixed(digits)).padStart(width);
 
@@ -219,6 +235,10 @@ export async function runWebhookBench(): Promise<WebhookBenchResult> {
     const webhookP99 = Object.entries(fixedRate['ecr-anywhere webhook'] ?? {}).map(([c, f]) => `${f.p99Ms.toFixed(2)} ms with ${c} conn`).join(', ');
     console.log(`webhook p99 at ${RATE} req/s: ${webhookP99} (target <= 10 ms)`);
     console.log(`ECR calls during the whole run: ${standIn.calls.length} (1 = every measured admission hit the cache)`);
+    const metrics = (await getText(webhook.opsPort, '/metrics')).body;
+    const waitedOnEcr = counterValue(metrics, 'ecr_anywhere_admissions_waited_on_ecr_total');
+    const admissions = counterSum(metrics, 'ecr_anywhere_admissions_total');
+    console.log(`admissions that waited on ECR (ecr_anywhere_admissions_waited_on_ecr_total): ${waitedOnEcr ?? '-'} of ${admissions ?? '-'} answered (1 = only the warm-up)`);
     console.log(`\nresident memory (MiB): idle = started and one review answered; peak = high-water mark over the whole run`);
     for (const [name, figures] of Object.entries(memory)) {
       console.log(`${name.padEnd(22)} idle ${fixed(figures.idle?.rssMiB, 0, 5)}  peak ${fixed(figures.peak?.peakMiB, 0, 5)}`);
@@ -226,7 +246,7 @@ export async function runWebhookBench(): Promise<WebhookBenchResult> {
     const hookPeak = memory['ecr-anywhere webhook']?.peak?.peakMiB;
     const barePeak = memory['bare, same answer']?.peak?.peakMiB;
     if (hookPeak !== undefined && barePeak !== undefined) console.log(`peak memory ratio webhook / bare (same answer): ${(hookPeak / barePeak).toFixed(2)}x (goal <= 1.20x)`);
-    return { saturated, fixedRate, throughputRatio, cpuRatio, ecrCalls: standIn.calls.length, memory };
+    return { saturated, fixedRate, throughputRatio, cpuRatio, ecrCalls: standIn.calls.length, waitedOnEcr, admissions, memory };
   } finally {
     for (const stop of stops) stop();
     await webhook.stop();
