@@ -106,7 +106,10 @@ async function decide(options: WebhookAppOptions, review: AdmissionReview, reply
   // The response closes before it is written only when the caller went away (the request's own 'close' fires as
   // soon as its body has been read, so it cannot tell).
   const stopped = new AbortController();
-  reply.raw.once('close', () => stopped.abort());
+  // 'close' also follows every answer written; aborting then would build an AbortError per review for nothing.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) stopped.abort();
+  });
   try {
     return await options.handler(review.request, { now: options.clock(), signal: stopped.signal });
   } catch (error) {

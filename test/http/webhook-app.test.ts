@@ -240,6 +240,41 @@ describe('a handler that fails', () => {
   }
 });
 
+describe("the handler's signal", () => {
+  const appWith = (handler: AdmissionHandler) =>
+    buildWebhookApp({ handler, logger: captureLogs('trace').logger, clock: systemClock, metrics: registerWebhookMetrics(createMetricsRegistry({ processMetrics: false }), () => [], systemClock) });
+  const body = JSON.stringify(secretReview(managedSecret(), { uid: 'u-signal' }));
+
+  it('aborts when the caller goes away before the answer, and stays open once the answer is written', async () => {
+    const signals: AbortSignal[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const app = appWith(async (request, ctx) => {
+      signals.push(ctx.signal);
+      if (request.uid === 'u-hold') await held;
+      return { outcome: 'unchanged', allowed: true, operations: [], refusal: undefined, warnings: [], detail: 'test', secret: 'default/s', waitedOnEcr: false, heldTokenRegions: [] };
+    });
+    try {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      const answered = await fetch(`${address}/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(answered.status, 200);
+      await answered.text();
+      const caller = new AbortController();
+      const abandoned = fetch(`${address}/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body.replace('u-signal', 'u-hold'), signal: caller.signal });
+      const deadline = Date.now() + 5_000;
+      while (signals.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      caller.abort();
+      await assert.rejects(abandoned);
+      while (!signals[1]?.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(signals[1]?.aborted, true, 'the handler of the abandoned review is told');
+      assert.equal(signals[0]?.aborted, false, 'an answered review is never aborted afterwards');
+    } finally {
+      release();
+      await app.close();
+    }
+  });
+});
+
 describe('secret material', () => {
   it('never appears in logs or metrics at trace level, whatever the outcome', async () => {
     freshWebhook();
