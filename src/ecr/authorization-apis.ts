@@ -2,9 +2,10 @@
 // token for every private registry the identity may read there) and ECR Public (always us-east-1, one token for
 // public.ecr.aws). ECR Public speaks AWS JSON 1.1 too (target prefix `SpencerFrontendService`, signing name
 // `ecr-public`) and is reached through the SDK's standard AWS_ENDPOINT_URL_ECR_PUBLIC, as ECR is through
-// AWS_ENDPOINT_URL_ECR. Its answer has one authorizationData (not a list) and no proxyEndpoint.
+// AWS_ENDPOINT_URL_ECR. Its answer has one authorizationData (not a list) and no proxyEndpoint. Its SDK client is
+// loaded with the first public token asked for: most webhooks never ask, and loading it costs ~16 MiB.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
+import type { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { ECR_PUBLIC_HOST } from '../common/names.js';
 import { ECR_PUBLIC_REGION } from './registry-host.js';
 import type { AwsCredentialIdentity } from './role-credentials.js';
@@ -63,15 +64,21 @@ function privateApi(region: string, credentials: AwsCredentialIdentity, settings
 }
 
 function publicApi(credentials: AwsCredentialIdentity, settings: ClientSettings): AuthorizationApi {
-  const client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, credentials, ...settings });
-  const serverDate = readServerDates(client);
+  let sdk: Promise<typeof import('@aws-sdk/client-ecr-public')> | undefined;
+  let client: ECRPUBLICClient | undefined;
+  let serverDate: () => string | undefined = () => undefined;
   return {
     getAuthorizationToken: async (abortSignal) => {
-      const data = (await client.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal })).authorizationData;
+      const { ECRPUBLICClient, GetAuthorizationTokenCommand } = await (sdk ??= import('@aws-sdk/client-ecr-public'));
+      if (client === undefined) {
+        client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, credentials, ...settings });
+        serverDate = readServerDates(client);
+      }
+      const data = (await client.send(new GetAuthorizationTokenCommand({}), { abortSignal })).authorizationData;
       return data === undefined ? undefined : { ...data, proxyEndpoint: `https://${ECR_PUBLIC_HOST}` };
     },
-    serverDate,
-    destroy: () => client.destroy(),
+    serverDate: () => serverDate(),
+    destroy: () => client?.destroy(),
   };
 }
 
