@@ -52,7 +52,7 @@ export interface WebhookBenchResult {
   readonly throughputRatio: number;
   readonly cpuRatio: number | undefined;
   readonly ecrCalls: number;
-  /** Admissions whose answer waited on an ECR call (the webhook's own counter): the warm-up review only. */
+  /** Admissions whose answer waited on an ECR call (the webhook's own counter): at most the first one. */
   readonly waitedOnEcr: number | undefined;
   readonly admissions: number | undefined;
   /** Resident memory per endpoint: idle (started, one review answered) and the peak over the whole run. */
@@ -238,7 +238,7 @@ export async function runWebhookBench(): Promise<WebhookBenchResult> {
     const metrics = (await getText(webhook.opsPort, '/metrics')).body;
     const waitedOnEcr = counterValue(metrics, 'ecr_anywhere_admissions_waited_on_ecr_total');
     const admissions = counterSum(metrics, 'ecr_anywhere_admissions_total');
-    console.log(`admissions that waited on ECR (ecr_anywhere_admissions_waited_on_ecr_total): ${waitedOnEcr ?? '-'} of ${admissions ?? '-'} answered (1 = only the warm-up)`);
+    console.log(`admissions that waited on ECR (ecr_anywhere_admissions_waited_on_ecr_total): ${waitedOnEcr ?? '-'} of ${admissions ?? '-'} answered (after start only a cold cache may wait: 0 or 1)`);
     console.log(`\nresident memory (MiB): idle = started and one review answered; peak = high-water mark over the whole run`);
     for (const [name, figures] of Object.entries(memory)) {
       console.log(`${name.padEnd(22)} idle ${fixed(figures.idle?.rssMiB, 0, 5)}  peak ${fixed(figures.peak?.peakMiB, 0, 5)}`);
