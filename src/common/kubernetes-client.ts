@@ -117,15 +117,23 @@ function deadlineMiddleware(timeoutMs: number): Middleware {
  */
 export function createApiConfiguration(
   kubeConfig: KubeConfig,
-  options: { readonly requestTimeoutMs: number },
+  options: {
+    readonly requestTimeoutMs: number;
+    /**
+     * false: a connection per request, as client-node does. For adapters that make a few requests an hour: a reused
+     * connection buys them nothing, and node-fetch 2 (under client-node) can fail a complete chunked answer on a
+     * reused socket with ERR_STREAM_PREMATURE_CLOSE (node-fetch/node-fetch#1767, #1576).
+     */
+    readonly keepAlive?: boolean;
+  },
 ): { readonly configuration: Configuration; close(): void } {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new EcrAnywhereError(ErrorCodes.KUBERNETES_CONFIG, 'no Kubernetes cluster configured');
-  const auth = new KeepAliveAuthentication(kubeConfig);
+  const auth = options.keepAlive === false ? undefined : new KeepAliveAuthentication(kubeConfig);
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: auth },
+    authMethods: { default: auth ?? kubeConfig },
     promiseMiddleware: [deadlineMiddleware(options.requestTimeoutMs)],
   });
-  return { configuration, close: () => auth.close() };
+  return { configuration, close: () => auth?.close() };
 }

@@ -65,7 +65,7 @@ export class KubernetesSelfTlsStore implements SelfTlsStore {
     kubeConfig: KubeConfig,
     private readonly options: KubernetesSelfTlsStoreOptions,
   ) {
-    const { configuration } = createApiConfiguration(kubeConfig, { requestTimeoutMs: options.requestTimeoutMs });
+    const { configuration } = createApiConfiguration(kubeConfig, { requestTimeoutMs: options.requestTimeoutMs, keepAlive: false });
     this.core = new CoreV1Api(configuration);
     this.admission = new AdmissionregistrationV1Api(configuration);
     this.secretRef = `${options.namespace}/${options.secretName}`;
