@@ -122,7 +122,7 @@ data:
     ${toolPath('kubectl')} get secret -n ${DEMO_NAMESPACE} ecr-secret -o yaml
     ${toolPath('kubectl')} create secret docker-registry other -n ${DEMO_NAMESPACE} --docker-server=x --docker-username=x --docker-password=x && \\
       ${toolPath('kubectl')} label secret other -n ${DEMO_NAMESPACE} ${MANAGED_LABEL}=true
-    node dist/src/cli.js status --namespace ${DEMO_NAMESPACE}    # table of managed Secrets
+    node dist/bundle/cli.mjs status --namespace ${DEMO_NAMESPACE}    # table of managed Secrets
     curl -s http://127.0.0.1:${webhook.opsPort}/metrics | grep ecr_anywhere_admissions
     npm run cluster:down                              # stop the control plane when finished`);
     if (wait) {

@@ -79,7 +79,7 @@ export async function runNodeDemo(): Promise<void> {
     npm run cluster:exec -- kubectl -n ${SEED_NAMESPACE} get pod ${SEED_POD} -o wide
     npm run cluster:exec -- kubectl -n ${SEED_NAMESPACE} describe pod ${SEED_POD}
     npm run cluster:exec -- kubectl -n ${RELEASE_NAMESPACE} get pods,cronjobs,mutatingwebhookconfigurations
-    npm run cluster:exec -- node dist/src/cli.js status --namespace ${SEED_NAMESPACE}
+    npm run cluster:exec -- node dist/bundle/cli.mjs status --namespace ${SEED_NAMESPACE}
     npm run cluster:down                               # stop the node and the control plane, restore the host`);
     if (wait) {
       console.log('\nThe ECR stand-in and the registry keep running until you press Ctrl-C (the cluster objects stay).');

@@ -3,7 +3,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request, type Agent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+/** The shipped CLI (the bundle `npm run build` writes, as the image runs it), so process tests run what users run. */
+export const CLI_PATH = fileURLToPath(new URL('../bundle/cli.mjs', import.meta.url));
 
 export interface WebhookProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -22,10 +23,12 @@ export async function startWebhookProcess(
     readonly startTimeoutMs?: number;
     /** false: keep only what was written before serving (a benchmark must not pay for collecting every log line). */
     readonly keepOutput?: boolean;
+    /** Another copy of the CLI to run (default: CLI_PATH). */
+    readonly cli?: string;
   } = {},
 ): Promise<WebhookProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [CLI_PATH, 'webhook', '--port', '0', '--ops-port', '0', '--host', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, [options.cli ?? CLI_PATH, 'webhook', '--port', '0', '--ops-port', '0', '--host', '127.0.0.1', ...args], {
     // No cluster unless the caller gives one (startClusterWebhook does): the namespace watch is then off.
     env: { PATH: process.env.PATH ?? '', NAMESPACE_WATCH: 'off', ...env },
   });

@@ -4,7 +4,7 @@
 # (node:24-bookworm-slim, gcr.io/distroless/nodejs24-debian12) are not reachable here, so these are Debian rootfs
 # tarballs made by mmdebstrap from Debian's own packages:
 #
-#   build.tar    trixie minbase + nodejs + npm + ca-certificates: the Dockerfile's build and deps stages
+#   build.tar    trixie minbase + nodejs + npm + ca-certificates: the Dockerfile's build stage
 #                (bookworm's nodejs 18 is older than package.json's engines >=20.11; trixie has 20.19)
 #   runtime.tar  trixie essential + nodejs, /nodejs/bin/node linked to Debian's binary, user nonroot (65532):
 #                the Dockerfile's distroless runtime stage

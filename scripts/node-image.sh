@@ -43,7 +43,7 @@ fresh() { [[ -s "$IMAGES/$1" && "$(cat "$IMAGES/$1.key" 2>/dev/null)" == "$2" ]]
 # ------------------------------------------------------------------ base images under the Dockerfile's FROM names
 node_major="$(sed -n 's/^ARG NODE_MAJOR=\([0-9]*\).*/\1/p' "$HARNESS_ROOT/Dockerfile")"
 [[ -n "$node_major" ]] || hdie "cannot read ARG NODE_MAJOR from the Dockerfile"
-mapfile -t froms < <(awk '$1 == "FROM" && $2 !~ /^(build|deps)$/ {print $2}' "$HARNESS_ROOT/Dockerfile" | sed "s/\${NODE_MAJOR}/$node_major/g" | sort -u)
+mapfile -t froms < <(awk '$1 == "FROM" && $2 !~ /^build$/ {print $2}' "$HARNESS_ROOT/Dockerfile" | sed "s/\${NODE_MAJOR}/$node_major/g" | sort -u)
 ((${#froms[@]} == 2)) || hdie "expected two base images in the Dockerfile, found: ${froms[*]}"
 import_base() { # import_base TARBALL NAME ENV...
   local tarball="$1" name="$2" ctr
@@ -67,7 +67,7 @@ if [[ "$(cat "$STORE/bases.key" 2>/dev/null)" != "$bases_key" ]]; then
 fi
 
 # ------------------------------------------------------------------ the project image
-mapfile -t inputs < <(cd "$HARNESS_ROOT" && { printf '%s\n' Dockerfile package.json package-lock.json tsconfig.json; find src -type f; } | LC_ALL=C sort)
+mapfile -t inputs < <(cd "$HARNESS_ROOT" && { printf '%s\n' Dockerfile package.json package-lock.json tsconfig.json; find src build -type f; } | LC_ALL=C sort)
 project_key="$(key_of "${inputs[@]}")-$bases_key"
 if fresh ecr-anywhere.tar "$project_key"; then
   hlog "ecr-anywhere image: cached ($IMAGES/ecr-anywhere.tar)"
