@@ -6,7 +6,10 @@
 //   node dist/build/bundle.js            bundles dist/src/cli.js into dist/bundle/ (npm run build does this)
 //
 // The build fails when any import is left outside the bundle other than Node's own modules and the optional ones
-// below: the image holds no node_modules, so such an import would fail only in a cluster.
+// below (the image holds no node_modules, so such an import would fail only in a cluster), and when our code
+// lazily imports a package itself: esbuild gives a dynamically imported CommonJS package (the AWS SDK) only a default
+// export, so its named exports would be undefined in the bundle alone. Lazy loads go through a module of ours that
+// imports the package statically (src/ecr/sts-sdk.ts); a CommonJS target of any dynamic import fails the build.
 import { build, type Metafile } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +43,15 @@ export function foreignImports(metafile: Metafile): string[] {
   );
 }
 
+/** Dynamic imports of a CommonJS module, as `importing file: import(module)` lines. */
+export function commonJsDynamicImports(metafile: Metafile): string[] {
+  return Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports
+      .filter((entry) => entry.kind === 'dynamic-import' && metafile.inputs[entry.path]?.format === 'cjs')
+      .map((entry) => `${file}: import(${entry.original ?? entry.path})`),
+  );
+}
+
 export async function bundle(options: BundleOptions): Promise<Metafile> {
   const result = await build({
     entryPoints: [...options.entryPoints],
@@ -61,6 +73,10 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
   });
   const foreign = foreignImports(result.metafile);
   if (foreign.length > 0) throw new Error(`the bundle would need modules that are not in it:\n${foreign.join('\n')}`);
+  const lazyPackages = commonJsDynamicImports(result.metafile);
+  if (lazyPackages.length > 0) {
+    throw new Error(`import a package lazily through a module of ours that imports it statically (a bundled dynamic import of CommonJS has only a default export):\n${lazyPackages.join('\n')}`);
+  }
   return result.metafile;
 }
 

@@ -64,12 +64,12 @@ function privateApi(region: string, credentials: AwsCredentialIdentity, settings
 }
 
 function publicApi(credentials: AwsCredentialIdentity, settings: ClientSettings): AuthorizationApi {
-  let sdk: Promise<typeof import('@aws-sdk/client-ecr-public')> | undefined;
+  let sdk: Promise<typeof import('./ecr-public-sdk.js')> | undefined;
   let client: ECRPUBLICClient | undefined;
   let serverDate: () => string | undefined = () => undefined;
   return {
     getAuthorizationToken: async (abortSignal) => {
-      const { ECRPUBLICClient, GetAuthorizationTokenCommand } = await (sdk ??= import('@aws-sdk/client-ecr-public'));
+      const { ECRPUBLICClient, GetAuthorizationTokenCommand } = await (sdk ??= import('./ecr-public-sdk.js'));
       if (client === undefined) {
         client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, credentials, ...settings });
         serverDate = readServerDates(client);

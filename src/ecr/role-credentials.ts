@@ -51,7 +51,7 @@ export function toRoleError(error: unknown, role: AssumableRole, timeoutMs: numb
 }
 
 export class RoleCredentials {
-  private client: Promise<{ readonly sts: STSClient; readonly AssumeRoleCommand: typeof import('@aws-sdk/client-sts').AssumeRoleCommand }> | undefined;
+  private client: Promise<{ readonly sts: STSClient; readonly AssumeRoleCommand: typeof import('./sts-sdk.js').AssumeRoleCommand }> | undefined;
   private readonly held = new Map<string, AwsCredentialIdentity>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private readonly renewBeforeMs: number;
@@ -61,7 +61,7 @@ export class RoleCredentials {
   }
 
   private stsClient(): NonNullable<typeof this.client> {
-    this.client ??= import('@aws-sdk/client-sts').then(({ STSClient, AssumeRoleCommand }) => {
+    this.client ??= import('./sts-sdk.js').then(({ STSClient, AssumeRoleCommand }) => {
       const attemptTimeoutMs = Math.max(500, Math.floor(this.options.timeoutMs / 2));
       const sts = new STSClient({
         region: this.options.region,

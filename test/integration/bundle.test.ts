@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { AdmissionReviewResponse } from '../../src/http/review-envelope.js';
+import { ECR_PUBLIC_HOST, REGISTRIES_ANNOTATION } from '../../src/common/names.js';
 import { createSelfSignedServing } from '../../src/tls/certificates.js';
 import { standInAwsEnv } from '../../harness/aws-env.js';
 import { startEcrStandIn, type EcrStandIn } from '../../harness/ecr-stand-in.js';
@@ -31,7 +32,7 @@ describe('the shipped bundle, alone in a directory', () => {
     await rm(lone, { recursive: true, force: true });
   });
 
-  it('serves a review with a patch', async () => {
+  it('serves reviews with patches, for a private registry and for ECR Public (whose SDK client loads lazily)', async () => {
     const pair = createSelfSignedServing({ hosts: ['127.0.0.1'], now: new Date(), validityDays: 1 });
     await writeFile(join(lone, 'tls.crt'), pair.certPem);
     await writeFile(join(lone, 'tls.key'), pair.keyPem);
@@ -41,12 +42,19 @@ describe('the shipped bundle, alone in a directory', () => {
       { cli: join(lone, 'bundle', 'cli.mjs') },
     );
     try {
-      const reply = await postJson(webhook.port, '/sync', secretReview(managedSecret(), { uid: 'bundle-1' }), pair.caPem);
-      const answer = JSON.parse(reply.body) as AdmissionReviewResponse;
-      assert.equal(answer.response.uid, 'bundle-1');
-      assert.equal(answer.response.allowed, true);
-      assert.ok((answer.response.patch ?? '').length > 0, 'the answer carries a patch');
-      assert.equal(standIn.calls.length, 1);
+      const reviews = [
+        secretReview(managedSecret(), { uid: 'bundle-private' }),
+        secretReview(managedSecret({ annotations: { [REGISTRIES_ANNOTATION]: ECR_PUBLIC_HOST } }), { uid: 'bundle-public' }),
+      ];
+      for (const review of reviews) {
+        const reply = await postJson(webhook.port, '/sync', review, pair.caPem);
+        const answer = JSON.parse(reply.body) as AdmissionReviewResponse;
+        assert.equal(answer.response.uid, review.request.uid);
+        assert.equal(answer.response.allowed, true, reply.body);
+        assert.ok((answer.response.patch ?? '').length > 0, 'the answer carries a patch');
+      }
+      assert.deepEqual(standIn.calls.map((call) => call.region), ['us-east-1', 'us-east-1']);
+      assert.ok(standIn.calls.some((call) => call.target.startsWith('SpencerFrontendService.')), 'one call went to ECR Public');
     } finally {
       await webhook.stop();
     }
