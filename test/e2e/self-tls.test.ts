@@ -193,7 +193,34 @@ async function setUpReplicas(prefix: string, extraEnv: Record<string, string>, o
     await tearDownReplicas({ cluster, standIn, fixture, replicas });
     throw failed.reason;
   }
+  try {
+    await routeThroughFirstReplica(cluster, fixture, replicas[0]!);
+  } catch (error) {
+    await tearDownReplicas({ cluster, standIn, fixture, replicas });
+    throw error;
+  }
   return { cluster, standIn, fixture, replicas, ...(gate ? { race: { emptyVersion, writes: gate.writes } } : {}) };
+}
+
+/**
+ * Replaces the fixture's placeholder URL (a closed port) by the replica's and waits until the API server uses it:
+ * its webhook configurations reach the admission chain a moment after the write, and a create in between is refused.
+ */
+async function routeThroughFirstReplica(cluster: TestCluster, fixture: Fixture, replica: WebhookProcess): Promise<void> {
+  await pointWebhookAt(cluster, fixture, replica.port);
+  let lastError = '';
+  await waitFor(
+    async () => {
+      try {
+        return (await admitSecret(cluster, fixture.appsNamespace)) ? true : undefined;
+      } catch (error) {
+        lastError = (error as Error).message;
+        return undefined;
+      }
+    },
+    15_000,
+    () => `the API server did not call the webhook at its new URL: ${lastError}`,
+  );
 }
 
 async function tearDownReplicas(set: ReplicaSet): Promise<void> {
